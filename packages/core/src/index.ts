@@ -1,0 +1,35 @@
+export { DEFAULT_REALM, type EndpointOptions, type Endpoints, resolveEndpoints, resolveToken, validateBaseUrl, validateRealm } from './endpoints.js';
+export {
+  AbortError,
+  AuthError,
+  ClosedError,
+  ConnectionError,
+  type CoreErrorCode,
+  ErrorCode,
+  HttpError,
+  type HttpErrorDetails,
+  isSfxError,
+  NotFoundError,
+  RateLimitError,
+  SfxError,
+  type SfxErrorOptions,
+  TimeoutError,
+  ValidationError,
+} from './errors.js';
+export { HttpClient, type HttpClientOptions, type HttpRequest, type HttpResponse, userAgent } from './http.js';
+export { consoleLogger, type Logger, normalizeLogger, silentLogger } from './logger.js';
+export { isLoopbackHost, matchesNoProxy, proxyForUrl } from './proxy.js';
+export { REDACTED, redact, redactUrl } from './redact.js';
+export {
+  backoffDelay,
+  DEFAULT_RETRY,
+  isRetryableStatus,
+  nextRetryDelay,
+  parseRetryAfter,
+  type ResolvedRetryOptions,
+  RETRYABLE_STATUSES,
+  type RetryOptions,
+  resolveRetryOptions,
+} from './retry.js';
+export { sleep } from './sleep.js';
+export { CORE_VERSION, packageVersion } from './version.js';
