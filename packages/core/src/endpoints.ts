@@ -69,7 +69,10 @@ export function validateBaseUrl(url: string, field: string): string {
  */
 export function resolveEndpoints(options: EndpointOptions = {}, env: Env = process.env): Endpoints {
   const explicitRealm = nonEmpty(options.realm);
-  const realm = validateRealm(explicitRealm ?? nonEmpty(env.SFX_REALM) ?? DEFAULT_REALM, explicitRealm ? 'realm' : 'SFX_REALM');
+  const realm = validateRealm(
+    explicitRealm ?? nonEmpty(env.SFX_REALM) ?? DEFAULT_REALM,
+    explicitRealm ? 'realm' : 'SFX_REALM',
+  );
   const pick = (explicit: string | undefined, envName: string, host: string, field: string): string => {
     const given = nonEmpty(explicit);
     if (given !== undefined) return validateBaseUrl(given, field);

@@ -215,7 +215,8 @@ export class HttpClient {
         response.attempts = attempt;
         return response;
       } catch (error) {
-        const failure = error instanceof SfxError ? error : new ConnectionError(this.#redact(String(error)), { cause: error });
+        const failure =
+          error instanceof SfxError ? error : new ConnectionError(this.#redact(String(error)), { cause: error });
         const retryable =
           idempotent &&
           (failure instanceof ConnectionError ||
@@ -227,7 +228,8 @@ export class HttpClient {
                 attempt,
                 startedAt,
                 now: Date.now(),
-                retryAfterMs: failure instanceof RateLimitError || failure instanceof HttpError ? retryAfterOf(failure) : undefined,
+                retryAfterMs:
+                  failure instanceof RateLimitError || failure instanceof HttpError ? retryAfterOf(failure) : undefined,
               },
               retry,
             )
@@ -305,7 +307,10 @@ export class HttpClient {
     } catch (error) {
       if (error instanceof SfxError) throw error;
       if (timedOut) {
-        throw new TimeoutError(`${request.method} ${safeUrl} timed out after ${timeoutMs} ms`, { timeoutMs, cause: error });
+        throw new TimeoutError(`${request.method} ${safeUrl} timed out after ${timeoutMs} ms`, {
+          timeoutMs,
+          cause: error,
+        });
       }
       if (request.signal?.aborted) throw this.#abortError(request.method, safeUrl, request.signal.reason);
       const code = (error as { code?: string }).code;
@@ -313,9 +318,12 @@ export class HttpClient {
         throw new TimeoutError(`${request.method} ${safeUrl} timed out (${code})`, { timeoutMs, cause: error });
       }
       const detail = error instanceof Error ? error.message : String(error);
-      throw new ConnectionError(this.#redact(`${request.method} ${safeUrl} failed: ${code ? `${code} ` : ''}${detail}`), {
-        cause: error,
-      });
+      throw new ConnectionError(
+        this.#redact(`${request.method} ${safeUrl} failed: ${code ? `${code} ` : ''}${detail}`),
+        {
+          cause: error,
+        },
+      );
     } finally {
       clearTimeout(timer);
       request.signal?.removeEventListener('abort', onAbort);
@@ -328,7 +336,13 @@ export class HttpClient {
     return this.#redact(payload.length > BODY_EXCERPT_BYTES ? `${text}…` : text);
   }
 
-  #httpError(method: string, safeUrl: string, status: number, headers: Record<string, string>, payload: Buffer): HttpError {
+  #httpError(
+    method: string,
+    safeUrl: string,
+    status: number,
+    headers: Record<string, string>,
+    payload: Buffer,
+  ): HttpError {
     const requestId = REQUEST_ID_HEADERS.map((name) => headers[name]).find((value) => value !== undefined);
     const details: HttpErrorDetails = { status, method, url: safeUrl, headers };
     const body = this.#excerpt(payload);

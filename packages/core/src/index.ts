@@ -1,4 +1,12 @@
-export { DEFAULT_REALM, type EndpointOptions, type Endpoints, resolveEndpoints, resolveToken, validateBaseUrl, validateRealm } from './endpoints.js';
+export {
+  DEFAULT_REALM,
+  type EndpointOptions,
+  type Endpoints,
+  resolveEndpoints,
+  resolveToken,
+  validateBaseUrl,
+  validateRealm,
+} from './endpoints.js';
 export {
   AbortError,
   AuthError,
@@ -26,8 +34,8 @@ export {
   isRetryableStatus,
   nextRetryDelay,
   parseRetryAfter,
-  type ResolvedRetryOptions,
   RETRYABLE_STATUSES,
+  type ResolvedRetryOptions,
   type RetryOptions,
   resolveRetryOptions,
 } from './retry.js';

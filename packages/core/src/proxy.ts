@@ -24,7 +24,11 @@ export function matchesNoProxy(target: URL, noProxy: string | undefined): boolea
     const entryHost = (match?.[1] ?? entry).replace(/^\*?\./, '.');
     const entryPort = match?.[2];
     if (entryPort && entryPort !== port) continue;
-    if (entryHost.startsWith('.') ? host.endsWith(entryHost) || host === entryHost.slice(1) : host === entryHost || host.endsWith(`.${entryHost}`)) {
+    if (
+      entryHost.startsWith('.')
+        ? host.endsWith(entryHost) || host === entryHost.slice(1)
+        : host === entryHost || host.endsWith(`.${entryHost}`)
+    ) {
       return true;
     }
   }
@@ -37,7 +41,11 @@ export function matchesNoProxy(target: URL, noProxy: string | undefined): boolea
  * `HTTPS_PROXY` (https and wss targets) or `HTTP_PROXY` (http and ws targets) apply, except for
  * targets `NO_PROXY` names and for loopback targets.
  */
-export function proxyForUrl(target: string | URL, explicit?: string | false, env: Env = process.env): string | undefined {
+export function proxyForUrl(
+  target: string | URL,
+  explicit?: string | false,
+  env: Env = process.env,
+): string | undefined {
   if (explicit === false) return undefined;
   if (explicit) return explicit;
   const url = typeof target === 'string' ? new URL(target) : target;
