@@ -1,0 +1,246 @@
+import {
+  AbortError,
+  AuthError,
+  type HttpClient,
+  HttpError,
+  type HttpErrorDetails,
+  type HttpRequest,
+  NotFoundError,
+  redact,
+  redactUrl,
+  ValidationError,
+} from '@sfx/core';
+import { BadRequestError, serverMessageOf } from '../errors.js';
+import type { PageParams, SearchResult } from '../types.js';
+
+export type QueryScalar = string | number | boolean;
+export type QueryValue = QueryScalar | readonly QueryScalar[] | undefined | null;
+export type Query = Record<string, QueryValue>;
+export type Method = HttpRequest['method'];
+
+export interface SendOptions {
+  query?: Query | undefined;
+  json?: unknown;
+  signal?: AbortSignal | undefined;
+  /** Overrides the method's default: GET/PUT/DELETE are retried, POST is not. */
+  idempotent?: boolean;
+  /** Resolve with `undefined` on 404 instead of throwing. */
+  ignoreNotFound?: boolean | undefined;
+  /** Strings to scrub from error messages besides the token (e.g. a password). */
+  secrets?: readonly string[];
+  /** Send without the client's token (login). */
+  headers?: Record<string, string>;
+}
+
+/** The server's hard ceiling: no object past this index is reachable through offset paging. */
+export const MAX_REACHABLE = 10_000;
+export const DEFAULT_PAGE_SIZE = 100;
+export const MAX_PAGE_SIZE = 1000;
+
+/** Statuses read here rather than by core, to report the whole server message (and scrub extra secrets). */
+const SELF_HANDLED = [400, 422];
+const SELF_HANDLED_WITH_SECRETS = [400, 401, 403, 404, 422];
+
+/**
+ * One path segment, percent-encoded exactly once (a `/` becomes `%2F`). Empty, `.` and `..` are refused:
+ * they would change which resource the URL names.
+ */
+export function segment(value: string, field: string): string {
+  if (typeof value !== 'string' || value === '') {
+    throw new ValidationError(`${field} must be a non-empty string, got ${JSON.stringify(value)}`, { field });
+  }
+  if (value === '.' || value === '..') {
+    throw new ValidationError(`${field} cannot be "${value}": no URL can name it`, { field });
+  }
+  return encodeURIComponent(value);
+}
+
+/**
+ * A query string (with its `?`, or empty) built with URLSearchParams. Arrays repeat the parameter; `undefined`
+ * and `null` are left out. Spaces are sent as `%20` rather than `+`, so servers that decode per RFC 3986 agree.
+ */
+export function queryString(query: Query | undefined): string {
+  if (!query) return '';
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined || value === null) continue;
+    const values = Array.isArray(value) ? value : [value];
+    for (const item of values as readonly QueryScalar[]) params.append(key, String(item));
+  }
+  const text = params.toString().replaceAll('+', '%20');
+  return text === '' ? '' : `?${text}`;
+}
+
+function checkInteger(value: number | undefined, field: string, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new ValidationError(`${field} must be an integer from ${min} to ${max}, got ${String(value)}`, { field });
+  }
+  return value;
+}
+
+/** Checks `offset` and `limit`; unset ones stay unset so the server's defaults apply. */
+export function pageQuery(params: PageParams | undefined): { offset?: number; limit?: number } {
+  const out: { offset?: number; limit?: number } = {};
+  const offset = checkInteger(params?.offset, 'offset', 0, Number.MAX_SAFE_INTEGER);
+  const limit = checkInteger(params?.limit, 'limit', 1, MAX_PAGE_SIZE);
+  if (offset !== undefined) out.offset = offset;
+  if (limit !== undefined) out.limit = limit;
+  return out;
+}
+
+function abortError(what: string, signal: AbortSignal): AbortError {
+  return new AbortError(`${what} was aborted`, { reason: signal.reason, cause: signal.reason });
+}
+
+/** The JSON layer over core's HttpClient: encoding, bodies, 404 policy and readable 400s. */
+export class Api {
+  readonly http: HttpClient;
+  readonly #token: string | undefined;
+
+  constructor(http: HttpClient, token: string | undefined) {
+    this.http = http;
+    this.#token = token;
+  }
+
+  /** Sends one request; resolves with the parsed body, or `undefined` when there is none (or on an ignored 404). */
+  async send<T>(method: Method, path: string, options: SendOptions = {}): Promise<T | undefined> {
+    return (await this.exchange<T>(method, path, options)).value;
+  }
+
+  /** Like `send()`, with the status, so a caller can tell an ignored 404 from an empty success. */
+  async exchange<T>(
+    method: Method,
+    path: string,
+    options: SendOptions = {},
+  ): Promise<{ status: number; value: T | undefined }> {
+    const fullPath = path + queryString(options.query);
+    const secrets = options.secrets ?? [];
+    const accept = secrets.length > 0 ? SELF_HANDLED_WITH_SECRETS : SELF_HANDLED;
+    const request: HttpRequest = {
+      method,
+      path: fullPath,
+      acceptStatus: options.ignoreNotFound ? [...accept, 404] : accept,
+    };
+    if (options.json !== undefined) request.json = options.json;
+    if (options.signal) request.signal = options.signal;
+    if (options.idempotent !== undefined) request.idempotent = options.idempotent;
+    if (options.headers) request.headers = options.headers;
+    let response: Awaited<ReturnType<HttpClient['request']>>;
+    try {
+      response = await this.http.request(request);
+    } catch (error) {
+      // Core redacts the token; a password the server might echo back is ours to scrub.
+      if (secrets.length > 0 && error instanceof HttpError) throw this.#scrubbed(error, secrets);
+      throw error;
+    }
+    const status = response.status;
+    if (status === 404 && options.ignoreNotFound) return { status, value: undefined };
+    if (status >= 400) throw this.#clientError(method, fullPath, response, secrets);
+    return { status, value: response.body.length === 0 ? undefined : response.json<T>() };
+  }
+
+  #clientError(
+    method: string,
+    path: string,
+    response: { status: number; headers: Record<string, string>; text(): string },
+    secrets: readonly string[],
+  ): HttpError {
+    const scrub = (text: string) => redact(text, [this.#token, ...secrets]);
+    const body = scrub(response.text());
+    const details: HttpErrorDetails = {
+      status: response.status,
+      method,
+      url: scrub(redactUrl(this.http.baseUrl + path, [this.#token])),
+      headers: response.headers,
+    };
+    if (body !== '') details.body = body.length > 2048 ? `${body.slice(0, 2048)}…` : body;
+    const requestId = response.headers['x-request-id'];
+    if (requestId !== undefined) details.requestId = requestId;
+    if (response.status === 401 || response.status === 403) return new AuthError(details);
+    if (response.status === 404) return new NotFoundError(details);
+    return new BadRequestError({ ...details, serverMessage: body === '' ? undefined : serverMessageOf(body) });
+  }
+
+  #scrubbed(error: HttpError, secrets: readonly string[]): HttpError {
+    const text = `${error.message}\n${error.body ?? ''}`;
+    if (!secrets.some((secret) => secret.length >= 4 && text.includes(secret))) return error;
+    const details: HttpErrorDetails = {
+      status: error.status,
+      method: error.method,
+      url: redact(error.url, secrets),
+      headers: error.headers,
+    };
+    if (error.body !== undefined) details.body = redact(error.body, secrets);
+    if (error.requestId !== undefined) details.requestId = error.requestId;
+    return new HttpError(details, { code: error.code, message: redact(error.message, secrets) });
+  }
+
+  /** One page of an enveloped search. */
+  async search<T>(path: string, query: Query, signal: AbortSignal | undefined): Promise<SearchResult<T>> {
+    const result = await this.send<SearchResult<T>>('GET', path, { query, signal });
+    return normalizeEnvelope<T>(result, path);
+  }
+
+  /** One page of an endpoint that answers with a bare JSON array. */
+  async page<T>(path: string, query: Query, signal: AbortSignal | undefined): Promise<T[]> {
+    const result = await this.send<unknown>('GET', path, { query, signal });
+    if (result === undefined) return [];
+    if (!Array.isArray(result)) throw unexpectedShape(path, 'a JSON array');
+    return result as T[];
+  }
+
+  /**
+   * Every object of a paged collection, one page at a time, fetched only as the caller iterates.
+   * Stops on an empty or short page, at `count`, or at the server's 10,000-object ceiling.
+   */
+  async *paginate<T>(
+    path: string,
+    params: PageParams | undefined,
+    filters: Query,
+    signal: AbortSignal | undefined,
+    kind: 'envelope' | 'array',
+  ): AsyncGenerator<T, void, undefined> {
+    const checked = pageQuery(params);
+    const pageSize = checked.limit ?? DEFAULT_PAGE_SIZE;
+    let offset = checked.offset ?? 0;
+    // The ceiling alone bounds the loop; the page count is a second guard against a misbehaving server.
+    for (let pages = 0; pages <= MAX_REACHABLE; pages++) {
+      if (signal?.aborted) throw abortError(`listing ${path}`, signal);
+      if (offset >= MAX_REACHABLE) return;
+      const limit = Math.min(pageSize, MAX_REACHABLE - offset);
+      const query = { ...filters, offset, limit };
+      let items: T[];
+      let count: number | undefined;
+      if (kind === 'envelope') {
+        const page = await this.search<T>(path, query, signal);
+        items = page.results;
+        count = page.count;
+      } else {
+        items = await this.page<T>(path, query, signal);
+      }
+      for (const item of items) {
+        if (signal?.aborted) throw abortError(`listing ${path}`, signal);
+        yield item;
+      }
+      offset += items.length;
+      if (items.length === 0 || items.length < limit) return;
+      if (count !== undefined && offset >= count) return;
+    }
+  }
+}
+
+function unexpectedShape(path: string, expected: string): HttpError {
+  return new HttpError(
+    { status: 200, method: 'GET', url: path },
+    { message: `GET ${path} returned a body that is not ${expected}` },
+  );
+}
+
+function normalizeEnvelope<T>(result: SearchResult<T> | undefined, path: string): SearchResult<T> {
+  if (result === undefined || typeof result !== 'object' || !Array.isArray(result.results)) {
+    throw unexpectedShape(path, 'a {count, results} envelope');
+  }
+  if (typeof result.count !== 'number') result.count = result.results.length;
+  return result;
+}
