@@ -1,3 +1,7 @@
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   AbortError,
@@ -239,6 +243,28 @@ describe('HttpClient', () => {
     expect(c.proxyFor(s.url)).toBe(`${proxy.url}/`);
   });
 
+  it('goes through HTTP_PROXY from the environment, and not for NO_PROXY hosts', async () => {
+    const s = await server((req, res) => res.end(`host ${req.headers.host}`));
+    const proxy = await startConnectProxy();
+    cleanups.push(() => proxy.close());
+    const saved = { HTTP_PROXY: process.env.HTTP_PROXY, NO_PROXY: process.env.NO_PROXY };
+    process.env.HTTP_PROXY = proxy.url;
+    process.env.NO_PROXY = 'direct.sfx.test';
+    cleanups.push(async () => {
+      for (const [key, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    });
+    const port = new URL(s.url).port;
+    const c = client(`http://ingest.sfx.test:${port}`);
+    const response = await c.request({ method: 'GET', path: '/' });
+    expect(response.text()).toBe(`host ingest.sfx.test:${port}`);
+    expect(proxy.tunnels).toEqual([`ingest.sfx.test:${port}`]);
+    expect(c.proxyFor(`http://direct.sfx.test:${port}`)).toBeUndefined();
+    expect(c.proxyFor(s.url)).toBeUndefined();
+  });
+
   it('keeps the token out of error and debug log lines of a failing request', async () => {
     const s = await server((_req, res) => res.writeHead(500).end(`token was ${TOKEN}`));
     const logger = capturingLogger();
@@ -262,5 +288,38 @@ describe('HttpClient', () => {
 
   it('rejects a non-positive timeout', () => {
     expect(() => new HttpClient({ baseUrl: 'http://127.0.0.1:1', timeoutMs: 0 })).toThrow(/timeoutMs/);
+  });
+});
+
+describe('HttpClient over TLS', () => {
+  const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url));
+
+  async function tlsServer(): Promise<{ url: string; close(): Promise<void> }> {
+    const server = createHttpsServer(
+      { key: fixture('loopback-key.pem'), cert: fixture('loopback-cert.pem') },
+      (_req, res) => res.end('secure'),
+    );
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return {
+      url,
+      close: () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    };
+  }
+
+  it('verifies certificates: an unknown CA fails, the extra CA option makes it trusted', async () => {
+    const s = await tlsServer();
+    cleanups.push(() => s.close());
+    const untrusted = await client(s.url, { retry: false })
+      .request({ method: 'GET', path: '/' })
+      .catch((e: unknown) => e);
+    expect(untrusted).toBeInstanceOf(ConnectionError);
+    const trusted = await client(s.url, { ca: fixture('loopback-cert.pem') }).request({ method: 'GET', path: '/' });
+    expect(trusted.text()).toBe('secure');
   });
 });

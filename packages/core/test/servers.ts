@@ -67,7 +67,10 @@ export interface ProxyServer {
   close(): Promise<void>;
 }
 
-/** A small HTTP CONNECT proxy on loopback that tunnels to loopback targets only. */
+/**
+ * A small HTTP CONNECT proxy on loopback. It tunnels only to 127.0.0.1: `localhost`, `127.0.0.1` and any
+ * `*.sfx.test` name resolve there, so tests can use non-loopback-looking hosts without any DNS lookup.
+ */
 export async function startConnectProxy(): Promise<ProxyServer> {
   const tunnels: string[] = [];
   const sockets = new Set<Socket>();
@@ -78,7 +81,7 @@ export async function startConnectProxy(): Promise<ProxyServer> {
     const target = req.url ?? '';
     tunnels.push(target);
     const [host, port] = target.split(':');
-    if (host !== '127.0.0.1' && host !== 'localhost') {
+    if (host !== '127.0.0.1' && host !== 'localhost' && !host?.endsWith('.sfx.test')) {
       client.end('HTTP/1.1 403 Forbidden\r\n\r\n');
       return;
     }
