@@ -108,6 +108,12 @@ const CACHE_MASK = CACHE_SIZE - 1;
 let cacheHigh: Int32Array | undefined;
 let cacheLow: Int32Array | undefined;
 let cacheText: string[] | undefined;
+/** Misses in the frame being decoded. */
+let cacheMisses = 0;
+/** Consecutive frames that mostly missed. */
+let missingFrames = 0;
+/** Frames left to decode without the cache: when series never repeat, filling it only costs. */
+let bypassFrames = 0;
 
 function tsIdFromParts(
   p: string[],
@@ -146,6 +152,7 @@ function tsIdAt(bytes: Uint8Array, offset: number): string {
   const text = cacheText![slot]!;
   if (cacheLow![slot] === low && cacheHigh![slot] === high && text !== '') return text;
   const built = tsIdFromParts(pairTable!, b1, b2, b3, b4, b5, b6, b7, b8);
+  cacheMisses++;
   cacheHigh![slot] = high;
   cacheLow![slot] = low;
   cacheText![slot] = built;
@@ -329,11 +336,27 @@ function decodeDataBody(
     });
   }
   if (cacheText === undefined) ensureTables();
+  const useCache = bypassFrames === 0;
+  if (useCache) cacheMisses = 0;
+  else bypassFrames--;
+  const p = pairTable!;
   const data: Array<DataPoint<DataValue>> = [];
   let offset = start + fixed;
   for (let i = 0; i < count; i++) {
     const kind = body[offset]!;
-    const tsId = tsIdAt(body, offset + 1);
+    const tsId = useCache
+      ? tsIdAt(body, offset + 1)
+      : tsIdFromParts(
+          p,
+          body[offset + 1]!,
+          body[offset + 2]!,
+          body[offset + 3]!,
+          body[offset + 4]!,
+          body[offset + 5]!,
+          body[offset + 6]!,
+          body[offset + 7]!,
+          body[offset + 8]!,
+        );
     const at = offset + 9;
     let value: DataValue;
     if (kind === 2) {
@@ -348,6 +371,13 @@ function decodeDataBody(
     }
     data.push({ tsId, value, valueType: VALUE_TYPES[kind]! });
     offset += RECORD_BYTES;
+  }
+  if (useCache && count >= 64) {
+    missingFrames = cacheMisses * 2 > count ? missingFrames + 1 : 0;
+    if (missingFrames >= 2) {
+      missingFrames = 0;
+      bypassFrames = 32;
+    }
   }
   const frame: DataFrame<DataValue> = { type: 'data', channel, logicalTimestampMs, data };
   if (version !== 1) frame.maxDelayMs = readInt64(view, start + 8);
