@@ -64,7 +64,7 @@ export class Incidents {
   }
 
   /** One page of incidents (active only unless `includeResolved`). */
-  search(params?: IncidentSearchParams, options?: CallOptions): Promise<Incident[]> {
+  async search(params?: IncidentSearchParams, options?: CallOptions): Promise<Incident[]> {
     return this.#api.page<Incident>(this.path, { ...splitParams(params), ...pageQuery(params) }, options?.signal);
   }
 

@@ -26,7 +26,7 @@ export class CrudResource<T, TInput, TParams extends PageParams> {
   }
 
   /** One page: `{ count, results }`. */
-  search(params?: TParams, options?: CallOptions): Promise<SearchResult<T>> {
+  async search(params?: TParams, options?: CallOptions): Promise<SearchResult<T>> {
     return this.api.search<T>(this.path, { ...splitParams(params), ...pageQuery(params) }, options?.signal);
   }
 

@@ -42,7 +42,7 @@ export class Charts extends CrudResource<Chart, Input<Chart>, ChartSearchParams>
   }
 
   /** Checks a chart without saving it; a 400 rejects with `BadRequestError`. */
-  validate(body: Input<Chart>, options?: CallOptions): Promise<void> {
+  async validate(body: Input<Chart>, options?: CallOptions): Promise<void> {
     return validateAt(this.api, `${this.path}/validate`, body, { signal: options?.signal });
   }
 }
@@ -54,7 +54,7 @@ export class Dashboards extends CrudResource<Dashboard, Input<Dashboard>, Dashbo
   }
 
   /** Checks a dashboard without saving it; a 400 rejects with `BadRequestError`. */
-  validate(body: Input<Dashboard>, options?: ValidateOptions): Promise<void> {
+  async validate(body: Input<Dashboard>, options?: ValidateOptions): Promise<void> {
     return validateAt(this.api, `${this.path}/validate`, body, options);
   }
 }
@@ -79,7 +79,7 @@ export class DashboardGroups extends CrudResource<DashboardGroup, Input<Dashboar
   }
 
   /** Checks a dashboard group without saving it; a 400 rejects with `BadRequestError`. */
-  validate(body: Input<DashboardGroup>, options?: ValidateOptions): Promise<void> {
+  async validate(body: Input<DashboardGroup>, options?: ValidateOptions): Promise<void> {
     return validateAt(this.api, `${this.path}/validate`, body, options);
   }
 }

@@ -26,7 +26,7 @@ class MetadataSearch<T, TParams extends MetadataSearchParams> {
   }
 
   /** One page: `{ count, results }`. The query is encoded for you; pass it as you would type it. */
-  search(params?: TParams, options?: CallOptions): Promise<SearchResult<T>> {
+  async search(params?: TParams, options?: CallOptions): Promise<SearchResult<T>> {
     return this.api.search<T>(this.path, { ...splitParams(params), ...pageQuery(params) }, options?.signal);
   }
 
@@ -112,7 +112,7 @@ export class Tags extends MetadataSearch<Tag, MetadataSearchParams> {
   }
 
   /** Resolves with `true` once deleted, or `false` when absent and `ignoreNotFound` is set. */
-  delete(name: string, options?: DeleteOptions): Promise<boolean> {
+  async delete(name: string, options?: DeleteOptions): Promise<boolean> {
     return deleteAt(this.api, this.#item(name), options);
   }
 }
