@@ -1,0 +1,170 @@
+import { createReadStream, statSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { IngestClient } from '@sfx/ingest';
+import { parseMetricKind, parseTime, parseValue } from '../args.js';
+import { endpointsOf, type GlobalOptions, type Io, println, timeoutOf, tokenOf } from '../context.js';
+import { describeError, UsageError } from '../errors.js';
+import { renderProgress } from '../format.js';
+import { csvReader, type FilePoint, formatOfFile, type PointFileFormat, parseJsonLine } from '../point-file.js';
+
+export interface SendOptions extends GlobalOptions {
+  dim?: Record<string, string>;
+  timestamp?: string;
+  file?: string;
+  format?: PointFileFormat;
+  output?: 'text' | 'json';
+}
+
+type Datapoint = { metric: string; value: number | bigint; timestamp?: number; dimensions?: Record<string, string> };
+
+/** Points are read and queued in chunks this big; the client is flushed between chunks to bound memory. */
+const CHUNK = 5_000;
+const MAX_REPORTED_BAD_LINES = 5;
+
+function ingestClient(options: GlobalOptions, io: Io, errors: string[]): IngestClient {
+  const timeoutMs = timeoutOf(options);
+  return new IngestClient({
+    token: tokenOf(options, io.env),
+    endpoint: endpointsOf(options, io.env).ingest,
+    flushOnExit: false,
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    onError: (error: unknown) => {
+      if (errors.length < 3) errors.push(describeError(error));
+    },
+  });
+}
+
+function toDatapoint(point: FilePoint): Datapoint {
+  const datapoint: Datapoint = { metric: point.metric, value: point.value };
+  if (point.timestamp !== undefined) datapoint.timestamp = point.timestamp;
+  if (point.dimensions !== undefined) datapoint.dimensions = point.dimensions;
+  return datapoint;
+}
+
+function sendPoints(ingest: IngestClient, points: FilePoint[]): void {
+  const gauges: Datapoint[] = [];
+  const counters: Datapoint[] = [];
+  const cumulativeCounters: Datapoint[] = [];
+  for (const point of points) {
+    const target = point.kind === 'gauge' ? gauges : point.kind === 'counter' ? counters : cumulativeCounters;
+    target.push(toDatapoint(point));
+  }
+  ingest.send({ gauges, counters, cumulativeCounters });
+}
+
+interface Totals {
+  sent: number;
+  failed: number;
+  dropped: number;
+  invalid: number;
+}
+
+function report(io: Io, options: SendOptions, totals: Totals, errors: string[]): number {
+  if (options.output === 'json') {
+    println(io.stdout, JSON.stringify({ ...totals, errors }));
+  } else {
+    const invalid = totals.invalid > 0 ? `, invalid ${totals.invalid}` : '';
+    println(io.stdout, `sent ${totals.sent}, failed ${totals.failed}, dropped ${totals.dropped}${invalid}`);
+    for (const error of errors) println(io.stderr, `sfx: ${error}`);
+  }
+  return totals.failed + totals.dropped + totals.invalid > 0 ? 1 : 0;
+}
+
+/** `sfx send gauge|counter|cumulative METRIC VALUE`, or `sfx send --file points.jsonl|csv`. */
+export async function runSend(
+  kind: string | undefined,
+  metric: string | undefined,
+  value: string | undefined,
+  options: SendOptions,
+  io: Io,
+): Promise<number> {
+  if (options.file !== undefined) {
+    if (kind !== undefined) throw new UsageError('give either --file or TYPE METRIC VALUE, not both');
+    return sendFile(options.file, options, io);
+  }
+  if (kind === undefined || metric === undefined || value === undefined) {
+    throw new UsageError('missing arguments: sfx send TYPE METRIC VALUE (or --file FILE)');
+  }
+  const point: FilePoint = { kind: parseMetricKind(kind), metric, value: parseValue(value) };
+  if (options.timestamp !== undefined) point.timestamp = parseTime(options.timestamp, Date.now(), '--timestamp');
+  if (options.dim !== undefined && Object.keys(options.dim).length > 0) point.dimensions = options.dim;
+  const errors: string[] = [];
+  const ingest = ingestClient(options, io, errors);
+  try {
+    sendPoints(ingest, [point]);
+    const result = await ingest.flush();
+    return report(
+      io,
+      options,
+      { sent: result.sent, failed: result.failed, dropped: result.dropped, invalid: 0 },
+      errors,
+    );
+  } finally {
+    await ingest.close();
+  }
+}
+
+async function sendFile(path: string, options: SendOptions, io: Io): Promise<number> {
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch (cause) {
+    throw new UsageError(`cannot read ${path}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`);
+  }
+  const format = options.format ?? formatOfFile(path);
+  const errors: string[] = [];
+  const ingest = ingestClient(options, io, errors);
+  const totals: Totals = { sent: 0, failed: 0, dropped: 0, invalid: 0 };
+  const showProgress = io.stderr.isTTY === true && options.output !== 'json';
+  const extra = options.dim ?? {};
+  const stream = createReadStream(path);
+  let bytesRead = 0;
+  stream.on('data', (chunk) => {
+    bytesRead += chunk.length;
+  });
+  const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+  let parse: ((line: string) => FilePoint | undefined) | undefined = format === 'jsonl' ? parseJsonLine : undefined;
+  let chunk: FilePoint[] = [];
+  let lineNumber = 0;
+  const drain = async () => {
+    if (chunk.length > 0) sendPoints(ingest, chunk);
+    chunk = [];
+    const result = await ingest.flush();
+    totals.sent += result.sent;
+    totals.failed += result.failed;
+    totals.dropped += result.dropped;
+    if (showProgress) {
+      const counts = `sent ${totals.sent}, failed ${totals.failed}, dropped ${totals.dropped}`;
+      io.stderr.write(`\r${renderProgress(bytesRead, size, 30, counts)}`);
+    }
+  };
+  try {
+    for await (const line of lines) {
+      lineNumber++;
+      try {
+        if (parse === undefined) {
+          parse = csvReader(line);
+          continue;
+        }
+        const point = parse(line);
+        if (point === undefined) continue;
+        if (Object.keys(extra).length > 0) point.dimensions = { ...extra, ...point.dimensions };
+        chunk.push(point);
+      } catch (error) {
+        if (parse === undefined) throw new UsageError(`${path}:${lineNumber}: ${describeError(error)}`);
+        totals.invalid++;
+        if (totals.invalid <= MAX_REPORTED_BAD_LINES)
+          println(io.stderr, `sfx: ${path}:${lineNumber}: ${describeError(error)}`);
+        continue;
+      }
+      if (chunk.length >= CHUNK) await drain();
+    }
+    await drain();
+    if (showProgress) io.stderr.write('\n');
+    return report(io, options, totals, errors);
+  } finally {
+    lines.close();
+    stream.destroy();
+    await ingest.close();
+  }
+}
