@@ -1,10 +1,22 @@
 export {
+  type Datapoint,
+  type FlushResult,
+  IngestClient,
+  type IngestClientOptions,
+  type IngestEvent,
+  type IngestFailure,
+  type IngestStats,
+  type OverflowPolicy,
+  type SendInput,
+} from './client.js';
+export {
   type DecodeOptions,
   decodeDatapoints,
   decodeEvents,
   encodeDatapoints,
   encodeEvents,
 } from './codec/codec.js';
+export { IngestErrorCode, QueueFullError } from './errors.js';
 export {
   CONTENT_TYPES,
   type Encoding,

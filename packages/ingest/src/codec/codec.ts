@@ -54,7 +54,7 @@ export function encodeDatapoints(points: readonly WireDatapoint[], encoding: Enc
       const point = points[i]!;
       const field = `points[${i}]`;
       const type = checkMetricType(point?.metricType, `${field}.metricType`);
-      encoder.append(type, point.metric, point.value, point.timestamp, point.dimensions, undefined, field);
+      encoder.append(type, point.metric, point.value, point.timestamp, point.dimensions, undefined, 'points', i);
     }
     return encoder.take(encoder.count);
   }

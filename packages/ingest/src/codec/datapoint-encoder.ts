@@ -114,10 +114,10 @@ export class ProtobufDatapointEncoder {
     }
   }
 
-  #metricField(metric: string, field: string): Buffer {
+  #metricField(metric: string, list: string, index: number): Buffer {
     let encoded = this.#metrics.get(metric);
     if (encoded === undefined) {
-      checkMetric(metric, `${field}.metric`);
+      checkMetric(metric, `${list}[${index}].metric`);
       const length = Buffer.byteLength(metric, 'utf8');
       encoded = Buffer.allocUnsafe(1 + varintSize(length) + length);
       encoded[0] = 0x12;
@@ -129,16 +129,16 @@ export class ProtobufDatapointEncoder {
     return encoded;
   }
 
-  #dimensionField(key: string, value: string, field: string): Buffer {
+  #dimensionField(key: string, value: string, list: string, index: number): Buffer {
     let byValue = this.#dimensions.get(key);
     if (byValue === undefined) {
-      checkDimensionKey(key, field);
+      checkDimensionKey(key, `${list}[${index}].dimensions`);
       byValue = new Map();
       this.#dimensions.set(key, byValue);
     }
     let encoded = byValue.get(value);
     if (encoded === undefined) {
-      checkDimensionValue(value, key, field);
+      checkDimensionValue(value, key, `${list}[${index}].dimensions`);
       encoded = encodeDimensionField(0x32, key, value);
       this.#cacheMiss();
       byValue.set(value, encoded);
@@ -157,10 +157,14 @@ export class ProtobufDatapointEncoder {
     timestamp: unknown,
     dimensions: Record<string, string> | undefined,
     globals: PreparedDimensions = NO_GLOBALS,
-    field = 'datapoint',
+    list = 'datapoints',
+    index = 0,
   ): void {
+    // Field paths such as `gauges[3].value` are built only on a cache miss or an error: per point they cost.
     const metricField =
-      typeof metric === 'string' ? this.#metricField(metric, field) : checkMetric(metric, `${field}.metric`);
+      typeof metric === 'string'
+        ? this.#metricField(metric, list, index)
+        : checkMetric(metric, `${list}[${index}].metric`);
     // Datum: int64 for integers, double otherwise.
     let datumSize: number;
     let intBits: bigint | undefined;
@@ -168,32 +172,32 @@ export class ProtobufDatapointEncoder {
       if (Number.isInteger(value)) {
         if (isSmallUnsigned(value)) datumSize = 1 + varintSize(value);
         else {
-          checkValue(value, `${field}.value`);
+          checkValue(value, `${list}[${index}].value`);
           intBits = int64Bits(value);
           datumSize = 1 + bigVarintSize(intBits);
         }
       } else datumSize = 9;
     } else {
-      checkValue(value, `${field}.value`);
+      checkValue(value, `${list}[${index}].value`);
       intBits = int64Bits(value as bigint);
       datumSize = 1 + bigVarintSize(intBits);
     }
     let size = (metricField as Buffer).length + 2 + datumSize + 2;
     if (timestamp !== undefined) {
       if (typeof timestamp !== 'number' || !(timestamp >= 0) || !Number.isSafeInteger(timestamp)) {
-        checkTimestamp(timestamp, `${field}.timestamp`);
+        checkTimestamp(timestamp, `${list}[${index}].timestamp`);
       }
       size += 1 + varintSize(timestamp as number);
     }
     const pieces = this.#pieces;
     pieces.length = 0;
-    const dimField = `${field}.dimensions`;
     if (dimensions !== undefined) {
       if (typeof dimensions !== 'object' || dimensions === null || Array.isArray(dimensions)) {
+        const dimField = `${list}[${index}].dimensions`;
         throw new ValidationError(`${dimField} must be an object of strings`, { field: dimField });
       }
       for (const key in dimensions) {
-        const piece = this.#dimensionField(key, dimensions[key] as string, dimField);
+        const piece = this.#dimensionField(key, dimensions[key] as string, list, index);
         pieces.push(piece);
         size += piece.length;
       }
@@ -206,6 +210,7 @@ export class ProtobufDatapointEncoder {
       size += piece.length;
     }
     if (pieces.length > MAX_DIMENSIONS) {
+      const dimField = `${list}[${index}].dimensions`;
       throw new ValidationError(
         `${dimField} has ${pieces.length} dimensions, more than the ${MAX_DIMENSIONS} allowed`,
         {

@@ -101,9 +101,10 @@ export class JsonDatapointEncoder {
     timestamp: unknown,
     dimensions: Record<string, string> | undefined,
     globals: PreparedDimensions | undefined,
-    field: string,
+    list: string,
+    index: number,
   ): void {
-    const record = jsonDatapoint(metric, value, timestamp, dimensions, globals, field);
+    const record = jsonDatapoint(metric, value, timestamp, dimensions, globals, `${list}[${index}]`);
     this.#types.push(metricType);
     this.#records.push(record);
   }
