@@ -6,6 +6,7 @@ import {
   type HttpErrorDetails,
   type HttpRequest,
   NotFoundError,
+  RateLimitError,
   redact,
   redactUrl,
   ValidationError,
@@ -28,7 +29,7 @@ export interface SendOptions {
   ignoreNotFound?: boolean | undefined;
   /** Strings to scrub from error messages besides the token (e.g. a password). */
   secrets?: readonly string[];
-  /** Send without the client's token (login). */
+  /** Headers of this request only. */
   headers?: Record<string, string>;
 }
 
@@ -173,20 +174,25 @@ export class Api {
     };
     if (error.body !== undefined) details.body = redact(error.body, secrets);
     if (error.requestId !== undefined) details.requestId = error.requestId;
+    if (error instanceof RateLimitError) {
+      return new RateLimitError(
+        error.retryAfterMs === undefined ? details : { ...details, retryAfterMs: error.retryAfterMs },
+      );
+    }
     return new HttpError(details, { code: error.code, message: redact(error.message, secrets) });
   }
 
   /** One page of an enveloped search. */
   async search<T>(path: string, query: Query, signal: AbortSignal | undefined): Promise<SearchResult<T>> {
     const result = await this.send<SearchResult<T>>('GET', path, { query, signal });
-    return normalizeEnvelope<T>(result, path);
+    return normalizeEnvelope<T>(result, this.http.baseUrl + path);
   }
 
   /** One page of an endpoint that answers with a bare JSON array. */
   async page<T>(path: string, query: Query, signal: AbortSignal | undefined): Promise<T[]> {
     const result = await this.send<unknown>('GET', path, { query, signal });
     if (result === undefined) return [];
-    if (!Array.isArray(result)) throw unexpectedShape(path, 'a JSON array');
+    if (!Array.isArray(result)) throw unexpectedShape(this.http.baseUrl + path, 'a JSON array');
     return result as T[];
   }
 
@@ -230,16 +236,16 @@ export class Api {
   }
 }
 
-function unexpectedShape(path: string, expected: string): HttpError {
+function unexpectedShape(url: string, expected: string): HttpError {
   return new HttpError(
-    { status: 200, method: 'GET', url: path },
-    { message: `GET ${path} returned a body that is not ${expected}` },
+    { status: 200, method: 'GET', url },
+    { message: `GET ${url} returned a body that is not ${expected}` },
   );
 }
 
-function normalizeEnvelope<T>(result: SearchResult<T> | undefined, path: string): SearchResult<T> {
+function normalizeEnvelope<T>(result: SearchResult<T> | undefined, url: string): SearchResult<T> {
   if (result === undefined || typeof result !== 'object' || !Array.isArray(result.results)) {
-    throw unexpectedShape(path, 'a {count, results} envelope');
+    throw unexpectedShape(url, 'a {count, results} envelope');
   }
   if (typeof result.count !== 'number') result.count = result.results.length;
   return result;
