@@ -1,0 +1,59 @@
+import type { Logger } from '@sfx/core';
+import type { Computation, ComputationOptions } from './engine/types.js';
+import type { MetadataStore } from './rest/metadata-store.js';
+import type { TimeSeriesStore } from './store/time-series-store.js';
+
+/** Starts a computation; the engine's `startComputation`, injectable so the protocol layer can be tested alone. */
+export type ComputationFactory = (program: string, options: ComputationOptions) => Computation;
+
+/** Protocol knobs of the SignalFlow endpoints. */
+export interface SignalFlowServerOptions {
+  /** Interval of `KEEP_ALIVE` control messages on WebSockets. Default 15,000 ms. */
+  keepAliveIntervalMs?: number;
+  /** A WebSocket that has not sent `authenticate` within this is closed. Default 5,000 ms. */
+  authTimeoutMs?: number;
+  /** Binary data-frame header version: 1 (default, read by every client), 2 or 3. */
+  dataFrameVersion?: 1 | 2 | 3;
+  /** Largest number of input MTS one `data()` may match. Default 10,000. */
+  findLimit?: number;
+  /** Background (`start`ed or detached) jobs without attachment or keepalive stop after this. Default 10 min. */
+  idleJobTimeoutMs?: number;
+  /** Largest number of jobs running at once; further executes get an error. Default 1,000. */
+  maxJobs?: number;
+}
+
+export interface ResolvedSignalFlowOptions {
+  keepAliveIntervalMs: number;
+  authTimeoutMs: number;
+  dataFrameVersion: 1 | 2 | 3;
+  findLimit: number;
+  idleJobTimeoutMs: number;
+  maxJobs: number;
+}
+
+/** What every request handler shares. */
+export interface EmulatorContext {
+  readonly store: TimeSeriesStore;
+  readonly metadata: MetadataStore;
+  readonly logger: Logger;
+  readonly now: () => number;
+  readonly tokens: ReadonlySet<string>;
+  /** Accepted logins for `POST /v2/session`; undefined accepts any email and password. */
+  readonly users: ReadonlyArray<{ email: string; password: string }> | undefined;
+  readonly maxBodyBytes: number;
+  readonly signalflow: ResolvedSignalFlowOptions;
+  readonly startComputation: ComputationFactory;
+}
+
+/** True for a configured org token. Ingest accepts only these. */
+export function isOrgToken(context: EmulatorContext, token: string | undefined): boolean {
+  return token !== undefined && context.tokens.has(token);
+}
+
+/** True for an org token or an unexpired session token. The API and SignalFlow accept both. */
+export function isApiToken(context: EmulatorContext, token: string | undefined): boolean {
+  if (token === undefined || token === '') return false;
+  if (context.tokens.has(token)) return true;
+  const session = context.metadata.sessions.get(token);
+  return session !== undefined && session.expiryMs > context.now();
+}
