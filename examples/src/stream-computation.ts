@@ -25,7 +25,7 @@ export async function streamComputation(
       if (message.type !== 'data') continue;
       for (const [tsId, value] of Object.entries(message.data)) {
         // Metadata arrives before the first value of a series; the computation keeps it by tsId.
-        const properties = computation.getMetadata(tsId)?.properties ?? {};
+        const properties = computation.getMetadata(tsId) ?? {};
         values.push({
           timestampMs: message.logicalTimestampMs,
           host: properties.host as string | undefined,

@@ -49,6 +49,8 @@ export interface FlowSummary {
   values: number;
   series: number;
   interrupted: boolean;
+  /** The computation reached its end (stop time) by itself. */
+  ended: boolean;
 }
 
 function isData(message: FlowMessage): message is Extract<FlowMessage, { type: 'data' }> {
@@ -65,7 +67,7 @@ export async function runFlowView(
   options: FlowViewOptions,
   io: Io,
 ): Promise<FlowSummary> {
-  const summary: FlowSummary = { timestamps: 0, values: 0, series: 0, interrupted: false };
+  const summary: FlowSummary = { timestamps: 0, values: 0, series: 0, interrupted: false, ended: false };
   const series = new Map<string, SeriesInfo>();
   const live = createLiveState(program);
   const table = createHistoryTable();
@@ -127,6 +129,7 @@ export async function runFlowView(
       }
       if (summary.interrupted) break;
     }
+    summary.ended = !summary.interrupted && (options.count === undefined || summary.timestamps < options.count);
   } catch (error) {
     if (!summary.interrupted) throw error;
   } finally {
@@ -180,17 +183,19 @@ export async function runFlow(program: string, options: FlowOptions, io: Io): Pr
       { output, signal: controller.signal, ...(options.count === undefined ? {} : { count: options.count }) },
       io,
     );
-    if (output === 'live' || output === 'table') {
-      const how = summary.interrupted ? 'detached' : 'ended';
-      println(
-        io.stderr,
-        `${how}: ${summary.timestamps} timestamps, ${summary.series} series, ${summary.values} values`,
-      );
+    // Closing a computation only detaches from it; stop the job too, so nothing keeps running on the server.
+    const handle = computation.handle;
+    let stopped = '';
+    if (handle !== undefined && !summary.ended) {
+      await client.stop(handle, 'stopped by sfx flow');
+      stopped = ` (job ${handle} stopped)`;
     }
+    const how = summary.interrupted ? 'detached' : summary.ended ? 'ended' : 'done';
+    println(
+      io.stderr,
+      `${how}: ${summary.timestamps} timestamps, ${summary.series} series, ${summary.values} values${stopped}`,
+    );
     return 0;
-  } catch (error) {
-    if (controller.signal.aborted) return 0;
-    throw error;
   } finally {
     process.removeListener('SIGINT', interrupt);
     process.removeListener('SIGTERM', interrupt);
