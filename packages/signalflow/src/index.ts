@@ -1,3 +1,4 @@
+export { SIGNALFLOW_VERSION, SignalFlowClient, type SignalFlowClientOptions } from './client.js';
 export {
   type DataFrame,
   type DataPoint,
@@ -15,6 +16,7 @@ export {
   tsIdToBytes,
   type ValueType,
 } from './codec.js';
+export { Computation, type ComputationWarnings } from './computation.js';
 export {
   type AbortInfo,
   ComputationAbortedError,
@@ -50,3 +52,20 @@ export {
   type StartRequest,
   type StopRequest,
 } from './messages.js';
+export { ConnectProxyAgent, type ConnectProxyAgentOptions } from './proxy-agent.js';
+export type { ReconnectOptions } from './reconnect.js';
+export { SseParser } from './sse.js';
+export type {
+  AttachOptions,
+  ComputationData,
+  ComputationEvent,
+  ComputationExpiredTsId,
+  ComputationInfo,
+  ComputationJobProgress,
+  ComputationJobStart,
+  ComputationMessage,
+  ComputationMetadata,
+  ComputationState,
+  ExecuteOptions,
+  StartOptions,
+} from './types.js';

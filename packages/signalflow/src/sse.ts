@@ -1,0 +1,350 @@
+import { type ClientRequest, request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import {
+  AbortError,
+  AuthError,
+  ClosedError,
+  ConnectionError,
+  HttpError,
+  type Logger,
+  proxyForUrl,
+  redactUrl,
+  TimeoutError,
+} from '@sfx/core';
+import { Computation, type ComputationDriver } from './computation.js';
+import { ComputationFailedError } from './errors.js';
+import type { ServerMessage } from './messages.js';
+import { ConnectProxyAgent } from './proxy-agent.js';
+import { type ResolvedReconnect, reconnectDelay } from './reconnect.js';
+
+export interface SseTransportOptions {
+  /** `http:` or `https:` stream base URL. */
+  baseUrl: string;
+  token: string;
+  userAgent: string;
+  logger: Logger;
+  proxy: string | false | undefined;
+  reconnect: ResolvedReconnect | false;
+  idleTimeoutMs: number;
+  connectTimeoutMs: number;
+  maxBufferedMessages: number;
+}
+
+export interface SseStreamRequest {
+  /** Path under the base URL, e.g. `/v2/signalflow/execute`. */
+  path: string;
+  query: Record<string, string | number | boolean | undefined>;
+  /** The program text, or undefined for attach. */
+  program: string | undefined;
+  /** Whether a resume may set `start` (not for attach). */
+  resumable: boolean;
+}
+
+interface Stream {
+  computation: Computation;
+  request: SseStreamRequest;
+  http: ClientRequest | undefined;
+  response: IncomingMessage | undefined;
+  attempt: number;
+  connectedOnce: boolean;
+  timer: NodeJS.Timeout | undefined;
+  idleTimer: NodeJS.Timeout | undefined;
+  lastTrafficAt: number;
+  cleanup: () => void;
+}
+
+/**
+ * Incremental `text/event-stream` parser: feed it text chunks, it calls back once per complete
+ * event with the event name and the joined data lines.
+ */
+export class SseParser {
+  #buffer = '';
+  #event = '';
+  #data: string[] = [];
+  readonly #onEvent: (event: string, data: string) => void;
+
+  constructor(onEvent: (event: string, data: string) => void) {
+    this.#onEvent = onEvent;
+  }
+
+  push(chunk: string): void {
+    const text = this.#buffer + chunk;
+    let start = 0;
+    for (;;) {
+      const newline = text.indexOf('\n', start);
+      if (newline < 0) break;
+      const end = newline > start && text.charCodeAt(newline - 1) === 13 ? newline - 1 : newline;
+      this.#line(text.slice(start, end));
+      start = newline + 1;
+    }
+    this.#buffer = text.slice(start);
+  }
+
+  #line(line: string): void {
+    if (line === '') {
+      if (this.#data.length > 0) this.#onEvent(this.#event || 'message', this.#data.join('\n'));
+      this.#event = '';
+      this.#data = [];
+      return;
+    }
+    if (line.charCodeAt(0) === 58) return; // ':' comment
+    const colon = line.indexOf(':');
+    const field = colon < 0 ? line : line.slice(0, colon);
+    let value = colon < 0 ? '' : line.slice(colon + 1);
+    if (value.charCodeAt(0) === 32) value = value.slice(1);
+    if (field === 'event') this.#event = value;
+    else if (field === 'data') this.#data.push(value);
+  }
+}
+
+/** One HTTP request per computation, answered as Server-Sent Events; resumes after a drop. */
+export class SseTransport implements ComputationDriver {
+  readonly #options: SseTransportOptions;
+  readonly #logger: Logger;
+  readonly #streams = new Map<Computation, Stream>();
+  #counter = 0;
+  #closed = false;
+
+  constructor(options: SseTransportOptions) {
+    this.#options = options;
+    this.#logger = options.logger;
+  }
+
+  open(request: SseStreamRequest, signal: AbortSignal | undefined): Computation {
+    const computation = new Computation(`sse-${++this.#counter}`, this, {
+      maxBufferedMessages: this.#options.maxBufferedMessages,
+      logger: this.#logger,
+    });
+    if (this.#closed) {
+      computation._fail(new ClosedError('the SignalFlow client is closed'));
+      return computation;
+    }
+    if (signal?.aborted) {
+      computation._fail(new AbortError('the computation was aborted', { reason: signal.reason }));
+      return computation;
+    }
+    const onAbort = () => {
+      this.detach(computation);
+      computation._fail(new AbortError('the computation was aborted', { reason: signal?.reason }));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const stream: Stream = {
+      computation,
+      request,
+      http: undefined,
+      response: undefined,
+      attempt: 0,
+      connectedOnce: false,
+      timer: undefined,
+      idleTimer: undefined,
+      lastTrafficAt: Date.now(),
+      cleanup: () => signal?.removeEventListener('abort', onAbort),
+    };
+    this.#streams.set(computation, stream);
+    this.#connect(stream);
+    return computation;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const stream of [...this.#streams.values()]) {
+      this.detach(stream.computation);
+      stream.computation._complete('closed');
+    }
+  }
+
+  pause(computation: Computation): void {
+    this.#streams.get(computation)?.response?.pause();
+  }
+
+  resume(computation: Computation): void {
+    const stream = this.#streams.get(computation);
+    if (stream === undefined) return;
+    stream.lastTrafficAt = Date.now();
+    stream.response?.resume();
+  }
+
+  detach(computation: Computation): void {
+    const stream = this.#streams.get(computation);
+    if (stream === undefined) return;
+    this.#forget(stream);
+    stream.http?.destroy();
+  }
+
+  release(computation: Computation): void {
+    const stream = this.#streams.get(computation);
+    if (stream === undefined) return;
+    this.#forget(stream);
+    stream.http?.destroy();
+  }
+
+  #forget(stream: Stream): void {
+    this.#streams.delete(stream.computation);
+    clearTimeout(stream.timer);
+    clearInterval(stream.idleTimer);
+    stream.cleanup();
+  }
+
+  #connect(stream: Stream): void {
+    const options = this.#options;
+    const url = new URL(options.baseUrl + stream.request.path);
+    const query = { ...stream.request.query };
+    const resumeFrom = stream.computation.lastLogicalTimestampMs;
+    if (stream.connectedOnce && stream.request.resumable && resumeFrom !== undefined) query.start = resumeFrom;
+    for (const [key, value] of Object.entries(query)) {
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    }
+    const secure = url.protocol === 'https:';
+    const proxy = proxyForUrl(url, options.proxy);
+    const agent = proxy
+      ? new ConnectProxyAgent(proxy, { secureTarget: secure, connectTimeoutMs: options.connectTimeoutMs })
+      : undefined;
+    const body = stream.request.program;
+    const headers: Record<string, string> = {
+      'x-sf-token': options.token,
+      accept: 'text/event-stream',
+      'user-agent': options.userAgent,
+    };
+    if (body !== undefined) {
+      headers['content-type'] = 'text/plain; charset=utf-8';
+      headers['content-length'] = String(Buffer.byteLength(body));
+    } else {
+      headers['content-length'] = '0';
+    }
+    const send = secure ? httpsRequest : httpRequest;
+    const request = send(url, { method: 'POST', headers, ...(agent ? { agent } : {}) });
+    stream.http = request;
+    const safeUrl = redactUrl(url);
+    const connectTimer = setTimeout(() => {
+      request.destroy(new TimeoutError(`no SignalFlow response within ${options.connectTimeoutMs} ms`));
+    }, options.connectTimeoutMs);
+    connectTimer.unref();
+    request.on('error', (error) => {
+      clearTimeout(connectTimer);
+      if (stream.http === request) this.#dropped(stream, error);
+    });
+    request.on('response', (response) => {
+      clearTimeout(connectTimer);
+      if (stream.http !== request) {
+        response.destroy();
+        return;
+      }
+      const status = response.statusCode ?? 0;
+      if (status !== 200) {
+        this.#refused(stream, response, status, safeUrl);
+        return;
+      }
+      stream.response = response;
+      stream.attempt = 0;
+      stream.connectedOnce = true;
+      stream.lastTrafficAt = Date.now();
+      this.#watchIdle(stream, request);
+      const parser = new SseParser((event, data) => this.#onEvent(stream, event, data));
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        stream.lastTrafficAt = Date.now();
+        parser.push(chunk);
+      });
+      response.on('end', () => {
+        if (stream.http === request) this.#dropped(stream, new ConnectionError('SignalFlow event stream ended early'));
+      });
+      response.on('error', (error) => {
+        if (stream.http === request) this.#dropped(stream, error);
+      });
+    });
+    request.end(body);
+  }
+
+  #watchIdle(stream: Stream, request: ClientRequest): void {
+    clearInterval(stream.idleTimer);
+    const limit = this.#options.idleTimeoutMs;
+    stream.idleTimer = setInterval(
+      () => {
+        if (stream.http !== request || stream.response?.isPaused()) return;
+        if (Date.now() - stream.lastTrafficAt > limit) {
+          request.destroy(new TimeoutError(`SignalFlow event stream silent for ${limit} ms`, { timeoutMs: limit }));
+        }
+      },
+      Math.max(10, Math.min(5000, Math.floor(limit / 4))),
+    );
+    stream.idleTimer.unref();
+  }
+
+  #onEvent(stream: Stream, event: string, data: string): void {
+    let payload: unknown;
+    try {
+      payload = JSON.parse(data);
+    } catch {
+      this.#logger.warn({ event }, 'SignalFlow SSE event is not JSON: skipped');
+      return;
+    }
+    if (typeof payload !== 'object' || payload === null) return;
+    const message = payload as Record<string, unknown>;
+    if (typeof message.type !== 'string') message.type = event;
+    if (message.type === 'control-message' && message.event === 'KEEP_ALIVE') return;
+    stream.computation._receive(message as unknown as ServerMessage);
+  }
+
+  #refused(stream: Stream, response: IncomingMessage, status: number, safeUrl: string): void {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    response.on('data', (chunk: Buffer) => {
+      if (size < 4096) chunks.push(chunk);
+      size += chunk.length;
+    });
+    response.on('error', () => {});
+    response.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8').slice(0, 512);
+      let json: Record<string, unknown> | undefined;
+      try {
+        json = JSON.parse(text) as Record<string, unknown>;
+      } catch {
+        json = undefined;
+      }
+      const details = { status, method: 'POST', url: safeUrl, body: text };
+      const message = typeof json?.message === 'string' ? json.message : undefined;
+      let error: Error;
+      if (status === 401 || status === 403) {
+        error = new AuthError(details, { message: `SignalFlow refused the token: ${message ?? `HTTP ${status}`}` });
+      } else if (status >= 400 && status < 500 && status !== 408 && status !== 429) {
+        error = new ComputationFailedError(message ?? `SignalFlow request failed with HTTP ${status}`, {
+          status,
+          ...(typeof json?.errorType === 'string' ? { errorType: json.errorType } : {}),
+          ...(Array.isArray(json?.errors) ? { errors: json.errors as [] } : {}),
+        });
+      } else {
+        this.#dropped(stream, new HttpError(details));
+        return;
+      }
+      this.#forget(stream);
+      stream.computation._fail(error);
+    });
+  }
+
+  #dropped(stream: Stream, error: Error): void {
+    if (this.#closed || !this.#streams.has(stream.computation)) return;
+    stream.http = undefined;
+    stream.response = undefined;
+    clearInterval(stream.idleTimer);
+    stream.computation._interrupted();
+    const attempt = ++stream.attempt;
+    const reconnect = this.#options.reconnect;
+    this.#logger.warn({ error: error.message, attempt }, 'SignalFlow event stream dropped');
+    if (reconnect === false || attempt > reconnect.maxAttempts) {
+      this.#forget(stream);
+      stream.computation._fail(
+        error instanceof HttpError
+          ? error
+          : new ConnectionError(`SignalFlow event stream lost: ${error.message}`, { cause: error }),
+      );
+      return;
+    }
+    stream.timer = setTimeout(
+      () => {
+        stream.timer = undefined;
+        if (this.#streams.has(stream.computation)) this.#connect(stream);
+      },
+      reconnectDelay(attempt, reconnect),
+    );
+  }
+}
