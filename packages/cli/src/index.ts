@@ -8,15 +8,16 @@ export {
   parseTime,
   parseValue,
 } from './args.js';
+export type { Io } from './context.js';
+export { describeError, ExitCode, exitCodeFor, UsageError } from './errors.js';
 export {
   type FlowMessage,
   type FlowMessages,
+  type FlowOutput,
   type FlowSummary,
   type FlowViewOptions,
   runFlowView,
-} from './commands/flow.js';
-export type { Io } from './context.js';
-export { describeError, ExitCode, exitCodeFor, UsageError } from './errors.js';
+} from './flow-view.js';
 export { CSV_HEADER, csvLine, jsonLine, renderProgress, renderTable, type ValueRecord } from './format.js';
 export {
   addData,

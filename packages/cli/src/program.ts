@@ -1,9 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { collectKeyValue, parsePositiveInt, parsePropertyValue } from './args.js';
-import { runEvent } from './commands/event.js';
-import { runFlow } from './commands/flow.js';
-import { runDetectorsList, runDimensionsSearch, runMetricsSearch } from './commands/metadata.js';
-import { runSend } from './commands/send.js';
 import { type GlobalOptions, type Io, processIo } from './context.js';
 import { describeError, describeErrorVerbose, ExitCode, exitCodeFor } from './errors.js';
 import { CLI_VERSION } from './version.js';
@@ -29,7 +25,7 @@ const dimOption = () =>
 const positiveInt = (what: string) => flagParser((text: string) => parsePositiveInt(text, what));
 
 /**
- * The `sfx` command tree. Each action stores its exit status in `result.code`; `main()` turns
+ * The `sfx` command tree. Command modules load on use, so `sfx --help` starts fast. Each action stores its exit status in `result.code`; `main()` turns
  * thrown errors into one line on stderr and an exit status.
  */
 export function createProgram(io: Io, result: { code: number }): Command {
@@ -96,6 +92,7 @@ Examples:
     )
     .action(
       async (type: string | undefined, metric: string | undefined, value: string | undefined, _o, command: Command) => {
+        const { runSend } = await import('./commands/send.js');
         result.code = await runSend(type, metric, value, globals(command), io);
       },
     );
@@ -121,6 +118,7 @@ Examples:
     .option('-t, --timestamp <time>', 'timestamp: epoch ms, ISO date, or relative like -1m (default: now)')
     .addOption(new Option('-o, --output <format>', 'text or json').choices(['text', 'json']).default('text'))
     .action(async (type: string, _o, command: Command) => {
+      const { runEvent } = await import('./commands/event.js');
       result.code = await runEvent(type, globals(command), io);
     });
 
@@ -142,6 +140,7 @@ Examples:
     )
     .addHelpText('after', '\nThe default output is live on a terminal, json otherwise. Ctrl-C detaches and exits 0.')
     .action(async (source: string, _o, command: Command) => {
+      const { runFlow } = await import('./commands/flow.js');
       result.code = await runFlow(source, globals(command), io);
     });
 
@@ -165,6 +164,7 @@ Examples:
       .description('search metrics by a query such as name:cpu.* (a bare pattern searches names)')
       .argument('<query>', 'search query'),
   ).action(async (query: string, _o, command: Command) => {
+    const { runMetricsSearch } = await import('./commands/metadata.js');
     result.code = await runMetricsSearch(query, globals(command), io);
   });
 
@@ -175,6 +175,7 @@ Examples:
       .description('search dimensions by a query such as host:web-* or key:host')
       .argument('<query>', 'search query'),
   ).action(async (query: string, _o, command: Command) => {
+    const { runDimensionsSearch } = await import('./commands/metadata.js');
     result.code = await runDimensionsSearch(query, globals(command), io);
   });
 
@@ -182,6 +183,7 @@ Examples:
   searchOptions(
     detectors.command('list').description('list detectors').option('--name <text>', 'only names containing this text'),
   ).action(async (_o, command: Command) => {
+    const { runDetectorsList } = await import('./commands/metadata.js');
     result.code = await runDetectorsList(globals(command), io);
   });
 
