@@ -31,7 +31,7 @@ export interface SeriesSource {
 
 export interface ComputationOptions {
   source: SeriesSource;
-  /** First logical timestamp wanted, epoch ms (rounded down to the resolution by the engine). */
+  /** First logical timestamp wanted, epoch ms; output starts at the first multiple of the resolution >= start. */
   start: number;
   /** Last logical timestamp wanted, epoch ms; `undefined` for a live computation. */
   stop?: number;
@@ -78,6 +78,11 @@ export interface TimestampOutput {
   events: OutputEvent[];
   /** tsIds to announce as expired (live mode only). */
   expired: string[];
+  /**
+   * Info messages discovered while computing up to this timestamp (e.g. GROUPBY_MISSING_PROPERTY); send them after
+   * this timestamp's data. `Computation.infoMessages` holds only those known when the program was bound.
+   */
+  infoMessages?: InfoMessage[];
 }
 
 export interface Computation {
