@@ -3,8 +3,9 @@ import type { MetricSource, SourcePoint } from './source.js';
 /** The part of a prom-client metric's JSON form that is read. */
 interface PromMetricJson {
   name: string;
-  type: string;
-  values: Array<{ value: number; labels?: Record<string, string | number>; metricName?: string }>;
+  /** `'counter'`, `'gauge'`, `'histogram'` or `'summary'` at run time (prom-client types it as an enum). */
+  type: unknown;
+  values: ReadonlyArray<{ value: number; labels?: object; metricName?: string }>;
 }
 
 /** The part of a prom-client `Registry` that is used: `getMetricsAsJSON()`. */
@@ -12,9 +13,12 @@ export interface PromRegistryLike {
   getMetricsAsJSON(): Promise<PromMetricJson[]> | PromMetricJson[];
 }
 
-function labelsToDimensions(labels: Record<string, string | number> | undefined): Record<string, string> {
+function labelsToDimensions(labels: object | undefined): Record<string, string> {
   const dimensions: Record<string, string> = {};
-  if (labels) for (const [key, value] of Object.entries(labels)) dimensions[key] = String(value);
+  if (labels)
+    for (const [key, value] of Object.entries(labels)) {
+      if (value !== undefined) dimensions[key] = String(value);
+    }
   return dimensions;
 }
 
@@ -29,7 +33,7 @@ function labelsToDimensions(labels: Record<string, string | number> | undefined)
  * | histogram | cumulative counters `<name>_bucket` (dimension `le`), `<name>_sum`, `<name>_count` |
  * | summary | gauge `<name>` (dimension `quantile`), cumulative counters `<name>_sum`, `<name>_count` |
  *
- * Values that are not finite (an empty summary's quantiles) are left out. prom-client is an optional peer
+ * Values that are not finite are left out. prom-client is an optional peer
  * dependency: this module never imports it.
  */
 export function fromPromClient(registry: PromRegistryLike): MetricSource {
@@ -45,11 +49,12 @@ export function fromPromClient(registry: PromRegistryLike): MetricSource {
           if (typeof sample.value !== 'number' || !Number.isFinite(sample.value)) continue;
           const dimensions = labelsToDimensions(sample.labels);
           const name = sample.metricName ?? metric.name;
+          const kind = String(metric.type);
           let type: SourcePoint['type'];
-          if (metric.type === 'gauge') type = 'gauge';
-          else if (metric.type === 'counter') type = 'cumulative_counter';
-          else if (metric.type === 'histogram') type = 'cumulative_counter';
-          else if (metric.type === 'summary') type = sample.metricName === undefined ? 'gauge' : 'cumulative_counter';
+          if (kind === 'gauge') type = 'gauge';
+          else if (kind === 'counter') type = 'cumulative_counter';
+          else if (kind === 'histogram') type = 'cumulative_counter';
+          else if (kind === 'summary') type = sample.metricName === undefined ? 'gauge' : 'cumulative_counter';
           else type = 'gauge';
           points.push({ type, metric: name, value: sample.value, dimensions });
         }
