@@ -21,7 +21,9 @@ export async function historicalTable(
     const computation = flow.execute(program, { ...range, immediate: true });
     for await (const message of computation) {
       if (message.type === 'metadata') {
-        const { sf_key: keys = [], ...properties } = message.properties as Record<string, unknown> & { sf_key?: string[] };
+        const { sf_key: keys = [], ...properties } = message.properties as Record<string, unknown> & {
+          sf_key?: string[];
+        };
         const dims = keys.filter((key) => !key.startsWith('sf_')).map((key) => `${key}=${String(properties[key])}`);
         names.set(message.tsId, dims.join(',') || message.tsId);
       } else if (message.type === 'data') {

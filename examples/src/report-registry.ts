@@ -1,7 +1,8 @@
 // Application metrics: counters, gauges, histograms and timers in a registry, reported by a reporter.
+
+import { resolveEndpoints } from '@sfx/core';
 import { IngestClient } from '@sfx/ingest';
 import { MetricsRegistry, SignalFxReporter } from '@sfx/reporter';
-import { resolveEndpoints } from '@sfx/core';
 import { runMain } from './run-main.js';
 
 export async function reportRegistry(options: { token?: string; ingestUrl?: string } = {}): Promise<void> {
@@ -10,7 +11,12 @@ export async function reportRegistry(options: { token?: string; ingestUrl?: stri
     ...(options.token === undefined ? {} : { token: options.token }),
     endpoint: resolveEndpoints(options.ingestUrl === undefined ? {} : { ingestUrl: options.ingestUrl }).ingest,
   });
-  const reporter = new SignalFxReporter({ registry, ingest, intervalMs: 10_000, defaultDimensions: { service: 'shop' } });
+  const reporter = new SignalFxReporter({
+    registry,
+    ingest,
+    intervalMs: 10_000,
+    defaultDimensions: { service: 'shop' },
+  });
   reporter.start(); // reports every 10 s in the background, without blocking the app
 
   const queue: string[] = ['a', 'b'];
