@@ -1,5 +1,5 @@
 import { ClosedError, type Logger, normalizeLogger, SfxError, ValidationError } from '@sfx/core';
-import * as ingestModule from '@sfx/ingest';
+import { IngestClient, type IngestClientOptions } from '@sfx/ingest';
 import { ReportError } from './errors.js';
 import {
   BatchBuilder,
@@ -33,8 +33,8 @@ export interface SignalFxReporterOptions {
   token?: string;
   /** Without `ingest`: the realm of the `IngestClient` the reporter creates. */
   realm?: string;
-  /** Without `ingest`: any other `IngestClient` option (endpoint, encoding, logger…). */
-  ingestOptions?: Record<string, unknown>;
+  /** Without `ingest`: any other `IngestClient` option (endpoint, encoding, batchSize…). */
+  ingestOptions?: IngestClientOptions;
   /** Time between reports, in ms. Default 10,000. */
   intervalMs?: number;
   /** Dimensions added to every datapoint. */
@@ -69,16 +69,8 @@ export interface ReporterStats {
   errors: number;
 }
 
-type IngestConstructor = new (options: Record<string, unknown>) => IngestSink;
-
 function createIngestClient(options: SignalFxReporterOptions): IngestSink {
-  const IngestClient = (ingestModule as Record<string, unknown>).IngestClient as IngestConstructor | undefined;
-  if (typeof IngestClient !== 'function') {
-    throw new ValidationError('@sfx/ingest provides no IngestClient: pass `ingest` instead of `token`', {
-      field: 'ingest',
-    });
-  }
-  const ingestOptions: Record<string, unknown> = { ...options.ingestOptions, token: options.token };
+  const ingestOptions: IngestClientOptions = { ...options.ingestOptions, token: options.token };
   if (options.realm !== undefined) ingestOptions.realm = options.realm;
   if (options.logger !== undefined && ingestOptions.logger === undefined) ingestOptions.logger = options.logger;
   return new IngestClient(ingestOptions);

@@ -1,0 +1,130 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+import { decodeDatapoints, type Encoding, IngestClient, type WireDatapoint } from '@sfx/ingest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type IngestSink, MetricsRegistry, SignalFxReporter } from '../src/index.js';
+import { FakeClock } from './helpers.js';
+import { EXAMPLE_DEFAULTS, EXAMPLE_TIMESTAMP, expectedWorkedExample, workedExample } from './worked-example.js';
+
+interface Received {
+  headers: IncomingHttpHeaders;
+  points: WireDatapoint[];
+}
+
+/** A loopback ingest sink: takes `/v2/datapoint` posts, gunzips and decodes them with the @sfx/ingest codec. */
+async function startSink(): Promise<{ url: string; received: Received[]; server: Server }> {
+  const received: Received[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      if (req.method !== 'POST' || req.url !== '/v2/datapoint') {
+        res.writeHead(404).end();
+        return;
+      }
+      let body = Buffer.concat(chunks);
+      if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
+      const encoding: Encoding = String(req.headers['content-type']).includes('json') ? 'json' : 'protobuf';
+      try {
+        received.push({ headers: req.headers, points: decodeDatapoints(body, encoding) });
+        res.writeHead(200, { 'content-type': 'application/json' }).end('"OK"');
+      } catch (error) {
+        res.writeHead(400).end(String(error));
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received, server };
+}
+
+const servers: Server[] = [];
+afterEach(async () => {
+  await Promise.all(
+    servers.splice(0).map(
+      (server) =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    ),
+  );
+});
+
+function comparable(points: WireDatapoint[]) {
+  return points
+    .map((p) => ({ type: p.metricType, metric: p.metric, value: Number(p.value), dimensions: p.dimensions ?? {} }))
+    .sort((a, b) => (a.metric + a.type).localeCompare(b.metric + b.type));
+}
+
+function expected() {
+  return expectedWorkedExample()
+    .map((p) => ({ ...p, value: Number(p.value) }))
+    .sort((a, b) => (a.metric + a.type).localeCompare(b.metric + b.type));
+}
+
+describe('end to end through IngestClient to a loopback sink', () => {
+  for (const encoding of ['protobuf', 'json'] as const) {
+    it(`delivers exactly the worked example's datapoints (${encoding}), then the last report on stop`, async () => {
+      const sink = await startSink();
+      servers.push(sink.server);
+      const clock = new FakeClock();
+      const registry = workedExample(clock);
+      const errors: unknown[] = [];
+      const finalTimestamp = EXAMPLE_TIMESTAMP + 60_000;
+      const reporter = new SignalFxReporter({
+        registry,
+        token: 'reporter-e2e-token',
+        ingestOptions: { endpoint: sink.url, encoding, flushOnExit: false, retry: false },
+        defaultDimensions: EXAMPLE_DEFAULTS,
+        now: () => finalTimestamp,
+        onError: (error) => errors.push(error),
+      });
+      expect(reporter.ingest).toBeInstanceOf(IngestClient);
+
+      const result = await reporter.reportNow(EXAMPLE_TIMESTAMP);
+      expect(result.datapoints).toBe(31);
+      await reporter.ingest.flush();
+      const first = sink.received.flatMap((r) => r.points);
+      expect(first).toHaveLength(31);
+      for (const point of first) expect(point.timestamp, point.metric).toBe(EXAMPLE_TIMESTAMP);
+      expect(comparable(first)).toEqual(expected());
+      for (const request of sink.received) {
+        expect(request.headers['x-sf-token']).toBe('reporter-e2e-token');
+        expect(request.headers['content-type']).toContain(encoding === 'json' ? 'application/json' : 'protobuf');
+      }
+
+      registry.counter('jobs', { queue: 'high' }).inc();
+      await reporter.stop();
+      const all = sink.received.flatMap((r) => r.points);
+      const last = all.slice(31);
+      expect(last).toHaveLength(31);
+      for (const point of last) expect(point.timestamp).toBe(finalTimestamp);
+      const jobs = last.find((p) => p.metric === 'jobs');
+      expect(jobs).toMatchObject({ metricType: 'cumulative_counter', dimensions: { queue: 'override', env: 'test' } });
+      expect(Number(jobs?.value)).toBe(4);
+      expect(errors).toEqual([]);
+      expect(() => (reporter.ingest as IngestClient).send({ gauges: [{ metric: 'x', value: 1 }] })).toThrow();
+    });
+  }
+
+  it('drops only the points the real client refuses, and reports them', async () => {
+    const sink = await startSink();
+    servers.push(sink.server);
+    const registry = new MetricsRegistry();
+    registry.counter('good', { host: 'a' }).inc(2);
+    registry.counter('bad', { sf_reserved: 'x' }).inc();
+    const ingest: IngestSink = new IngestClient({ endpoint: sink.url, token: 't', flushOnExit: false, retry: false });
+    const errors: Array<{ metric?: string }> = [];
+    const reporter = new SignalFxReporter({ registry, ingest, onError: (e) => errors.push(e as { metric?: string }) });
+    const result = await reporter.reportNow(EXAMPLE_TIMESTAMP);
+    await reporter.stop();
+    expect(result).toMatchObject({ datapoints: 1, skipped: 1 });
+    expect(errors.map((e) => e.metric)).toEqual(['bad', 'bad']);
+    const points = sink.received.flatMap((r) => r.points);
+    expect(points.map((p) => [p.metric, p.metricType, Number(p.value), p.dimensions])).toEqual([
+      ['good', 'cumulative_counter', 2, { host: 'a' }],
+      ['good', 'cumulative_counter', 2, { host: 'a' }],
+    ]);
+  });
+});
