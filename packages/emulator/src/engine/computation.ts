@@ -74,10 +74,7 @@ class EngineComputation implements Computation {
   private readonly jobId: string;
   private readonly expiryMs: number;
 
-  constructor(
-    private readonly program: BoundProgram,
-    options: ComputationOptions,
-  ) {
+  constructor(program: BoundProgram, options: ComputationOptions) {
     this.jobId = options.jobId ?? 'EMULATOR';
     this.live = options.stop === undefined;
     const now = options.now ?? Date.now;
@@ -183,6 +180,13 @@ class EngineComputation implements Computation {
           output.newMetadata.push({ tsId, properties: this.metricProperties(state, sample.s) });
         state.announced.set(key, T);
         values.push({ tsId, value: sample.v });
+      }
+      // Series in the output set without a value at T (not selected by top/bottom) still get their metadata.
+      for (const info of state.block.node.membersWithoutValue(T)) {
+        if (state.announced.has(info.key)) continue;
+        const tsId = this.tsIdFor(state.tsIds, `M${state.index}\u0000${info.key}`, info.key);
+        output.newMetadata.push({ tsId, properties: this.metricProperties(state, info) });
+        state.announced.set(info.key, T);
       }
       output.publishes.push({ label: state.label, values });
       if (this.live) {

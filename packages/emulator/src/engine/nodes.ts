@@ -55,6 +55,11 @@ export abstract class StreamNode {
     return this.last;
   }
 
+  /** Series of the output set that have no value at T but should be announced (top/bottom). */
+  membersWithoutValue(_T: number): readonly SeriesInfo[] {
+    return [];
+  }
+
   protected abstract compute(T: number): Frame;
 }
 
@@ -105,6 +110,8 @@ interface DataSeriesState {
 
 /** How far back a delta rollup looks for the last raw value before the first window. */
 const DELTA_LOOKBACK_MS = 3_600_000;
+/** How far back extrapolation and fill() look for a series' last value before the start. */
+export const EXTRAPOLATION_LOOKBACK_MS = 3_600_000;
 
 export function defaultRollup(type: MetricType): RollupName {
   if (type === 'counter') return 'sum';
@@ -152,6 +159,16 @@ export class DataNode extends StreamNode {
         extrapolations: 0,
       });
     }
+  }
+
+  /**
+   * Extrapolation continues a series that went silent before the computation's start, so the computation starts
+   * early enough to see the last value (bounded by maxExtrapolations, and by an hour).
+   */
+  override lookbackMs(): number {
+    if (this.spec.extrapolation === 'null') return 0;
+    const bound = this.spec.maxExtrapolations < 0 ? EXTRAPOLATION_LOOKBACK_MS : this.spec.maxExtrapolations * this.R;
+    return Math.min(bound, EXTRAPOLATION_LOOKBACK_MS);
   }
 
   /** Loads the raw points of windows fromT … toT for every series: one store read per series per batch. */
@@ -608,6 +625,14 @@ export class FillNode extends StreamNode {
     super([input]);
   }
 
+  /** Fill continues series that went silent before the start: look back as far as the fill may last (≤ 1 h). */
+  override lookbackMs(): number {
+    let bound = EXTRAPOLATION_LOOKBACK_MS;
+    if (this.maxCount !== undefined) bound = Math.min(bound, this.maxCount * this.R);
+    if (this.durationMs !== undefined) bound = Math.min(bound, stepsOf(this.durationMs, this.R) * this.R);
+    return bound;
+  }
+
   protected compute(T: number): Frame {
     const out: Frame = new Map();
     for (const [key, sample] of (this.inputs[0] as StreamNode).at(T)) {
@@ -636,6 +661,8 @@ export class FillNode extends StreamNode {
 
 /** Keeps, per group, the `count` series with the highest (top) or lowest (bottom) values; ties by series key. */
 export class RankNode extends StreamNode {
+  private unselected: SeriesInfo[] = [];
+
   constructor(
     input: StreamNode,
     private readonly highest: boolean,
@@ -644,6 +671,11 @@ export class RankNode extends StreamNode {
     private readonly by: readonly string[] | undefined,
   ) {
     super([input]);
+  }
+
+  override membersWithoutValue(T: number): readonly SeriesInfo[] {
+    this.at(T);
+    return this.unselected;
   }
 
   protected compute(T: number): Frame {
@@ -678,6 +710,10 @@ export class RankNode extends StreamNode {
       const keep =
         this.percentage !== undefined ? Math.ceil((this.percentage * group.length) / 100 - 1e-9) : (this.count ?? 5);
       for (const sample of group.slice(0, keep)) out.set(sample.s.key, sample);
+    }
+    this.unselected = [];
+    for (const sample of (this.inputs[0] as StreamNode).at(T).values()) {
+      if (!out.has(sample.s.key)) this.unselected.push(sample.s);
     }
     return out;
   }

@@ -362,10 +362,10 @@ describe('E7: top, bottom and several publishes', () => {
     ]);
     const byLabel = (label: string) => [...result.metadata.values()].filter((p) => p.sf_streamLabel === label);
     expect(byLabel('top2')).toHaveLength(3);
-    expect(byLabel('low')).toHaveLength(2);
+    expect(byLabel('low')).toHaveLength(3);
     expect(byLabel('avg')).toHaveLength(1);
     expect(byLabel('avg')[0]?.sf_key).toEqual([]);
-    expect(new Set(result.metadata.keys()).size).toBe(6);
+    expect(new Set(result.metadata.keys()).size).toBe(7);
     for (const tsId of result.metadata.keys()) expect(tsId).toMatch(/^[A-Za-z0-9_-]{11}$/);
   });
 });
