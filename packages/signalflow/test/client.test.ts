@@ -1,0 +1,338 @@
+import { AbortError, AuthError, ConnectionError, ValidationError } from '@sfx/core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ComputationAbortedError,
+  type ComputationData,
+  ComputationFailedError,
+  type ComputationMessage,
+  SignalFlowClient,
+  type SignalFlowClientOptions,
+} from '../src/index.js';
+import { FakeSignalFlowServer, GOOD_TOKEN, type Scenario, type Sink, TS_A, TS_B, TS_C, waitFor } from './helpers/fake-signalflow.js';
+
+const T0 = 1_700_000_000_000;
+const RES = 1000;
+
+let scenario: Scenario = () => {};
+let server: FakeSignalFlowServer;
+const clients: SignalFlowClient[] = [];
+
+beforeAll(async () => {
+  server = await FakeSignalFlowServer.start({ scenario: (sink) => scenario(sink) });
+});
+afterAll(async () => {
+  await server.close();
+});
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.close()));
+});
+
+function client(transport: 'websocket' | 'sse', options: SignalFlowClientOptions = {}): SignalFlowClient {
+  const created = new SignalFlowClient({
+    token: GOOD_TOKEN,
+    endpoint: server.url,
+    transport,
+    compress: false,
+    reconnect: { maxAttempts: 5, initialDelayMs: 20, maxDelayMs: 100 },
+    ...options,
+  });
+  clients.push(created);
+  return created;
+}
+
+async function collect(iterable: AsyncIterable<ComputationMessage>, limit = 10_000): Promise<ComputationMessage[]> {
+  const out: ComputationMessage[] = [];
+  for await (const message of iterable) {
+    out.push(message);
+    if (out.length >= limit) break;
+  }
+  return out;
+}
+
+function dataOf(messages: ComputationMessage[]): ComputationData[] {
+  return messages.filter((m): m is ComputationData => m.type === 'data');
+}
+
+function start(sink: Sink): string {
+  const handle = server.registerHandle(sink);
+  sink.control('STREAM_START');
+  sink.control('JOB_START', { handle });
+  return handle;
+}
+
+/** The real message order (spec §7) with every message type, two publish blocks per timestamp. */
+const fullStream: Scenario = (sink) => {
+  start(sink);
+  sink.message({ type: 'metadata', tsId: TS_A, properties: { sf_metric: 'cpu', host: 'a' } });
+  sink.data({ logicalTimestampMs: T0, data: [{ tsId: TS_A, value: 1.5 }] });
+  sink.message({ type: 'metadata', tsId: TS_B, properties: { sf_metric: 'mem' } });
+  sink.message({ type: 'metadata', tsId: TS_C, properties: { sf_metric: 'disk' } });
+  sink.data({ logicalTimestampMs: T0, data: [{ tsId: TS_B, value: 42 }, { tsId: TS_C, value: null }] });
+  sink.info('JOB_RUNNING_RESOLUTION', T0 + RES, { contents: { resolutionMs: RES } });
+  sink.info('FETCH_NUM_TIMESERIES', T0 + RES, { numInputTimeSeries: 7 });
+  sink.info('FIND_LIMITED_RESULT_SET', T0 + RES, { contents: { matchedSize: 100, limitSize: 10 } });
+  sink.info('GROUPBY_MISSING_PROPERTY', T0 + RES, { contents: { propertyNames: ['host'] } });
+  sink.control('JOB_PROGRESS', { progress: 50 });
+  sink.data({ logicalTimestampMs: T0 + RES, data: [{ tsId: TS_A, value: 2 }] });
+  sink.data({ logicalTimestampMs: T0 + RES, data: [{ tsId: TS_B, value: -7 }] });
+  sink.message({
+    type: 'event',
+    tsId: TS_A,
+    timestampMs: T0 + RES,
+    metadata: {},
+    properties: { is: 'anomalous', was: 'ok', inputValues: '{"a":4}' },
+  });
+  sink.message({ type: 'expired-tsid', tsId: TS_C });
+  sink.data({ logicalTimestampMs: T0 + 2 * RES, data: [] });
+  sink.data({ logicalTimestampMs: T0 + 2 * RES, data: [] });
+  sink.control('END_OF_CHANNEL');
+  sink.end();
+};
+
+describe.each(['websocket', 'sse'] as const)('%s transport', (transport) => {
+  it('streams every message type, merges each timestamp and keeps the computation state', async () => {
+    scenario = fullStream;
+    const flow = client(transport);
+    const computation = flow.execute('data("cpu").publish()', { start: T0, stop: T0 + 3 * RES, immediate: true });
+    const messages = await collect(computation);
+    expect(messages.map((m) => m.type)).toEqual([
+      'job-start',
+      'metadata',
+      'metadata',
+      'metadata',
+      'data',
+      'info',
+      'info',
+      'info',
+      'info',
+      'job-progress',
+      'data',
+      'event',
+      'expired-tsid',
+      'data',
+    ]);
+    expect(dataOf(messages)).toEqual([
+      { type: 'data', logicalTimestampMs: T0, data: { [TS_A]: 1.5, [TS_B]: 42, [TS_C]: null } },
+      { type: 'data', logicalTimestampMs: T0 + RES, data: { [TS_A]: 2, [TS_B]: -7 } },
+      { type: 'data', logicalTimestampMs: T0 + 2 * RES, data: {} },
+    ]);
+    expect(computation.state).toBe('completed');
+    expect(computation.handle).toMatch(/^JOB\d+$/);
+    expect(computation.resolution).toBe(RES);
+    expect(computation.inputTimeSeries).toBe(7);
+    expect(computation.warnings.findLimitedResultSet).toEqual({ matchedSize: 100, limitSize: 10 });
+    expect(computation.warnings.groupByMissingProperties).toEqual(['host']);
+    expect(computation.getMetadata(TS_A)).toEqual({ sf_metric: 'cpu', host: 'a' });
+    expect(computation.getMetadata(TS_C)).toBeUndefined();
+    expect(computation.knownTsIds()).toEqual([TS_A, TS_B].sort());
+    const request = server.requests.at(-1)!;
+    expect(request).toMatchObject({ type: 'execute', program: 'data("cpu").publish()', start: T0, stop: T0 + 3 * RES });
+  });
+
+  it('rejects with ComputationFailedError on an error message', async () => {
+    scenario = (sink) => {
+      start(sink);
+      if (sink.transport === 'websocket') {
+        sink.message({
+          type: 'error',
+          error: 400,
+          errorType: 'ANALYTICS_PROGRAM_NAME_ERROR',
+          message: 'unknown function "dta"',
+          context: { line: 1, column: 1 },
+        });
+      } else {
+        sink.message({ type: 'error', errors: [{ code: 'ANALYTICS_ERROR', context: { line: 1 } }] });
+      }
+      sink.end();
+    };
+    const computation = client(transport).execute('dta("x").publish()');
+    const error = await collect(computation).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ComputationFailedError);
+    const failure = error as ComputationFailedError;
+    expect(failure.code).toBe('SFX_ERR_COMPUTATION_FAILED');
+    expect(failure.errors.length).toBe(1);
+    if (transport === 'websocket') {
+      expect(failure.status).toBe(400);
+      expect(failure.errorType).toBe('ANALYTICS_PROGRAM_NAME_ERROR');
+      expect(failure.message).toContain('unknown function');
+    }
+    expect(computation.state).toBe('failed');
+  });
+
+  it('rejects a refused token with AuthError and does not retry', async () => {
+    scenario = fullStream;
+    const before = server.connections;
+    const computation = client(transport, { token: 'bad-token-xyz' }).execute('data("cpu").publish()');
+    const error = await collect(computation).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AuthError);
+    expect((error as AuthError).message).not.toContain('bad-token-xyz');
+    if (transport === 'websocket') expect(server.connections).toBe(before + 1);
+  });
+
+  it('aborts with the signal: AbortError, and the stream is released', async () => {
+    scenario = async (sink) => {
+      start(sink);
+      for (let i = 0; i < 500 && !sink.closed; i++) {
+        sink.data({ logicalTimestampMs: T0 + i * RES, data: [{ tsId: TS_A, value: i }] });
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    };
+    const controller = new AbortController();
+    const computation = client(transport).execute('data("cpu").publish()', { signal: controller.signal });
+    const seen: number[] = [];
+    const error = await (async () => {
+      for await (const message of computation) {
+        if (message.type === 'data') seen.push(message.logicalTimestampMs);
+        if (seen.length === 3) controller.abort(new Error('enough'));
+      }
+    })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AbortError);
+    expect(seen.length).toBeGreaterThanOrEqual(3);
+    if (transport === 'websocket') {
+      await waitFor(() => server.requests.some((r) => r.type === 'detach' && r.channel === computation.channel));
+    }
+  });
+
+  it('stops a job: the computation ends with ComputationAbortedError', async () => {
+    scenario = async (sink) => {
+      start(sink);
+      for (let i = 0; i < 500 && !sink.closed; i++) {
+        sink.data({ logicalTimestampMs: T0 + i * RES, data: [{ tsId: TS_A, value: i }] });
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    };
+    const flow = client(transport);
+    const computation = flow.execute('data("cpu").publish()');
+    const error = await (async () => {
+      for await (const message of computation) {
+        if (message.type === 'job-start') await flow.stop(message.handle, 'done testing');
+      }
+    })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ComputationAbortedError);
+    expect((error as ComputationAbortedError).state).toBe('STOPPED');
+    expect((error as ComputationAbortedError).reason).toBe('done testing');
+    expect(computation.state).toBe('aborted');
+  });
+
+  it('closes a computation with break (detach), the client stays usable', async () => {
+    scenario = async (sink) => {
+      start(sink);
+      for (let i = 0; i < 500 && !sink.closed; i++) {
+        sink.data({ logicalTimestampMs: T0 + i * RES, data: [{ tsId: TS_A, value: i }] });
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    };
+    const flow = client(transport);
+    const first = flow.execute('data("cpu").publish()');
+    let count = 0;
+    for await (const message of first) {
+      if (message.type === 'data' && ++count === 2) break;
+    }
+    expect(first.state).toBe('closed');
+    if (transport === 'websocket') {
+      await waitFor(() => server.requests.some((r) => r.type === 'detach' && r.channel === first.channel));
+    }
+    scenario = fullStream;
+    expect(dataOf(await collect(flow.execute('data("cpu").publish()'))).length).toBe(3);
+  });
+
+  it('resumes after the server dies mid-stream: no duplicate and no gap', async () => {
+    const TOTAL = 60;
+    let killed = false;
+    scenario = async (sink) => {
+      start(sink);
+      const from = typeof sink.request.start === 'number' ? sink.request.start : T0;
+      for (let ts = from, i = 0; ts < T0 + TOTAL * RES && !sink.closed; ts += RES, i++) {
+        sink.data({ logicalTimestampMs: ts, data: [{ tsId: TS_A, value: ts }] });
+        if (!killed && ts === T0 + 25 * RES) {
+          killed = true;
+          // Die between the two messages of one timestamp.
+          await server.stop();
+          await new Promise((r) => setTimeout(r, 50));
+          await server.restart();
+          return;
+        }
+        sink.data({ logicalTimestampMs: ts, data: [{ tsId: TS_B, value: -ts }] });
+        if (ts === from) sink.info('JOB_RUNNING_RESOLUTION', ts + RES, { contents: { resolutionMs: RES } });
+        if (i % 5 === 0) await new Promise((r) => setTimeout(r, 1));
+      }
+      sink.control('END_OF_CHANNEL');
+      sink.end();
+    };
+    const computation = client(transport).execute('data("cpu").publish()', { start: T0 });
+    const batches = dataOf(await collect(computation));
+    const timestamps = batches.map((b) => b.logicalTimestampMs);
+    expect(timestamps).toEqual(Array.from({ length: TOTAL }, (_, i) => T0 + i * RES));
+    for (const batch of batches) {
+      expect(batch.data).toEqual({ [TS_A]: batch.logicalTimestampMs, [TS_B]: -batch.logicalTimestampMs });
+    }
+    const resumed = server.requests.filter((r) => r.type === 'execute').at(-1)!;
+    expect(resumed.start).toBeLessThanOrEqual(T0 + 25 * RES);
+    expect(resumed.start).toBeGreaterThanOrEqual(T0 + 20 * RES);
+  });
+
+  it('fails with ConnectionError when reconnection attempts run out', async () => {
+    scenario = async (sink) => {
+      start(sink);
+      sink.data({ logicalTimestampMs: T0, data: [{ tsId: TS_A, value: 1 }] });
+      await new Promise((r) => setTimeout(r, 5));
+      await server.stop();
+    };
+    const computation = client(transport, { reconnect: { maxAttempts: 2, initialDelayMs: 5, maxDelayMs: 10 } }).execute(
+      'data("cpu").publish()',
+    );
+    try {
+      const messages: ComputationMessage[] = [];
+      const error = await (async () => {
+        for await (const message of computation) messages.push(message);
+      })().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConnectionError);
+      expect(dataOf(messages)).toEqual([]);
+      expect(computation.state).toBe('failed');
+    } finally {
+      await server.restart();
+    }
+  });
+
+  it('pauses the connection for a slow consumer instead of buffering without bound', async () => {
+    const FRAMES = 3000;
+    const points = Array.from({ length: 200 }, (_, i) => ({
+      tsId: Buffer.from([0, 0, 0, 0, 0, 0, i >> 8, i & 255]).toString('base64url'),
+      value: i,
+    }));
+    let sinkRef: Sink | undefined;
+    let sent = 0;
+    scenario = async (sink) => {
+      sinkRef = sink;
+      start(sink);
+      for (let i = 0; i < FRAMES && !sink.closed; i++) {
+        sink.data({ logicalTimestampMs: T0 + i * RES, data: points });
+        sent++;
+        if (sink.transport === 'sse' && i % 50 === 0) await new Promise((r) => setImmediate(r));
+      }
+      sink.control('END_OF_CHANNEL');
+      sink.end();
+    };
+    const computation = client(transport, { maxBufferedMessages: 20 }).execute('data("x").publish()');
+    const iterator = computation[Symbol.asyncIterator]();
+    await iterator.next();
+    // The server has written everything it could; the client stopped reading once its buffer was full.
+    await waitFor(() => sent === FRAMES || (sinkRef?.bufferedAmount() ?? 0) > 2_000_000, 10_000, 'server backlog');
+    await waitFor(() => (sinkRef?.bufferedAmount() ?? 0) > 1_000_000, 10_000, 'server-side backlog');
+    await new Promise((r) => setTimeout(r, 50));
+    const backlog = sinkRef!.bufferedAmount();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(sinkRef!.bufferedAmount()).toBeGreaterThan(1_000_000);
+    expect(sinkRef!.bufferedAmount()).toBeGreaterThanOrEqual(backlog - 600_000);
+    let timestamps = 0;
+    let last = -1;
+    for (let result = await iterator.next(); !result.done; result = await iterator.next()) {
+      if (result.value.type === 'data') {
+        expect(result.value.logicalTimestampMs).toBeGreaterThan(last);
+        last = result.value.logicalTimestampMs;
+        timestamps++;
+      }
+    }
+    expect(timestamps).toBe(FRAMES);
+  });
+});
