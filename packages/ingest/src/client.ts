@@ -152,7 +152,7 @@ interface DatapointEncoder {
     list: string,
     index: number,
   ): void;
-  take(records: number): Buffer;
+  take(records: number, copy?: boolean): Buffer;
   truncate(mark: Mark, keep: number): void;
   dropOldest(records: number): number;
   shrink(maxIdleSize: number): void;
@@ -163,6 +163,8 @@ const LISTS = [
   ['counters', 'counter'],
   ['cumulativeCounters', 'cumulative_counter'],
 ] as const;
+
+const MAX_CONCURRENT_COMPRESSIONS = 4;
 
 const OVERFLOW_POLICIES: readonly OverflowPolicy[] = ['drop-oldest', 'drop-newest', 'reject'];
 
@@ -230,6 +232,8 @@ export class IngestClient implements AsyncDisposable {
   readonly #inFlight = new Set<Batch>();
   #inFlightCount = 0;
   readonly #pendingEvents = new Set<Promise<unknown>>();
+  readonly #toCompress: Batch[] = [];
+  #compressing = 0;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
   #closing: Promise<FlushResult> | undefined;
@@ -480,18 +484,33 @@ export class IngestClient implements AsyncDisposable {
     this.#waiting.push(batch);
     this.#waitingCount += count;
     if (this.#compressLevel !== undefined) {
-      // Compressed right away on the thread pool: a waiting batch then takes a tenth of the memory.
-      gzip(raw, { level: this.#compressLevel }, (error, compressed) => {
-        if (batch.done) return;
-        if (error) {
-          this.#logger.warn({ err: error }, '@sfx/ingest: gzip failed; sending uncompressed');
+      this.#toCompress.push(batch);
+      this.#compressNext();
+    }
+  }
+
+  /**
+   * Gzips sealed batches on the thread pool, a few at a time: each job holds its own deflate
+   * state, so starting one per batch in a burst would cost far more memory than the data.
+   * A compressed waiting batch takes about a tenth of the memory of a raw one.
+   */
+  #compressNext(): void {
+    while (this.#compressing < MAX_CONCURRENT_COMPRESSIONS && this.#toCompress.length > 0) {
+      const batch = this.#toCompress.shift()!;
+      if (batch.done) continue;
+      this.#compressing++;
+      gzip(batch.body!, { level: this.#compressLevel! }, (error, compressed) => {
+        this.#compressing--;
+        if (!batch.done) {
+          if (error) {
+            this.#logger.warn({ err: error }, '@sfx/ingest: gzip failed; sending uncompressed');
+          } else {
+            batch.body = compressed;
+            batch.compressed = true;
+          }
           batch.ready = true;
-          batch.compressed = false;
-        } else {
-          batch.body = compressed;
-          batch.ready = true;
-          batch.compressed = true;
         }
+        this.#compressNext();
         this.#pump();
       });
     }

@@ -268,12 +268,18 @@ export class ProtobufDatapointEncoder {
     return pos;
   }
 
-  /** Removes the first `records` records and returns them as an upload message body (a copy). */
-  take(records: number): Buffer {
+  /**
+   * Removes the first `records` records and returns them as an upload message body: a copy, or
+   * with `copy` false a view that is valid only until the next append.
+   */
+  take(records: number, copy = true): Buffer {
     const n = Math.min(records, this.count);
     const end = this.#skip(this.start, n);
-    const body = Buffer.allocUnsafeSlow(end - this.start);
-    this.buf.copy(body, 0, this.start, end);
+    let body: Buffer;
+    if (copy) {
+      body = Buffer.allocUnsafeSlow(end - this.start);
+      this.buf.copy(body, 0, this.start, end);
+    } else body = this.buf.subarray(this.start, end);
     this.start = end;
     this.count -= n;
     if (this.count === 0) this.start = this.pos = 0;

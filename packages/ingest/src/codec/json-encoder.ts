@@ -116,7 +116,7 @@ export class JsonDatapointEncoder {
     this.#head = 0;
   }
 
-  take(records: number): Buffer {
+  take(records: number, _copy = true): Buffer {
     const end = Math.min(this.#head + records, this.#records.length);
     const body = jsonDatapointBody(this.#types.slice(this.#head, end), this.#records.slice(this.#head, end));
     this.#head = end;

@@ -1,0 +1,89 @@
+// One client run in its own process, so CPU and peak RSS belong to that client alone.
+// argv: <ours|peer|ceiling> <port> <datapoints> <chunk> <batchSize> <peerBatchSize>
+// Each client runs with its default batch size unless told otherwise (ours 1,000, the peer 300).
+import signalfx from 'signalfx';
+import { IngestClient, encodeDatapoints } from '@sfx/ingest';
+import { gzipSync } from 'node:zlib';
+import { Agent, request } from 'undici';
+import { makeGauges } from './data.mjs';
+
+const [which, port, total, chunk, batchSize, peerBatchSize] = [
+  process.argv[2],
+  Number(process.argv[3]),
+  Number(process.argv[4]),
+  Number(process.argv[5]),
+  Number(process.argv[6]),
+  Number(process.argv[7]),
+];
+const endpoint = `http://127.0.0.1:${port}`;
+const timestamp = 1_700_000_000_000;
+// The data exists before timing starts, as in an application that already holds its values.
+const chunks = [];
+for (let start = 0; start < total; start += chunk) chunks.push(makeGauges(start, Math.min(chunk, total - start), timestamp));
+global.gc?.();
+const rssBefore = process.memoryUsage().rss;
+let finish = async () => {};
+
+let cpuStart;
+let startedAt;
+if (which === 'ours') {
+  // The queue must hold the whole burst: the benchmark sends everything in one synchronous loop.
+  const client = new IngestClient({ token: 'bench', endpoint, batchSize, maxQueueSize: total, flushOnExit: false });
+  cpuStart = process.cpuUsage();
+  startedAt = Date.now();
+  for (const points of chunks) client.send({ gauges: points });
+  finish = async () => {
+    const result = await client.close();
+    return { lost: result.failed + result.dropped };
+  };
+} else if (which === 'peer') {
+  const client = new signalfx.Ingest('bench', { ingestEndpoint: endpoint, batchSize: peerBatchSize });
+  cpuStart = process.cpuUsage();
+  startedAt = Date.now();
+  for (const points of chunks) client.send({ gauges: points });
+  finish = async () => ({ lost: 0 });
+} else {
+  // The wire ceiling: the same batches encoded and gzipped beforehand, only posted here.
+  const bodies = [];
+  const all = chunks.flat();
+  for (let i = 0; i < all.length; i += batchSize) {
+    const points = all.slice(i, i + batchSize).map((p) => ({ ...p, metricType: 'gauge' }));
+    bodies.push(gzipSync(encodeDatapoints(points, 'protobuf'), { level: 1 }));
+  }
+  const agent = new Agent({ connections: 4 });
+  cpuStart = process.cpuUsage();
+  startedAt = Date.now();
+  let next = 0;
+  const worker = async () => {
+    while (next < bodies.length) {
+      const body = bodies[next++];
+      const res = await request(`${endpoint}/v2/datapoint`, {
+        method: 'POST',
+        body,
+        dispatcher: agent,
+        headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip', 'x-sf-token': 'bench' },
+      });
+      await res.body.dump();
+    }
+  };
+  const done = Promise.all([worker(), worker(), worker(), worker()]);
+  finish = async () => {
+    await done;
+    await agent.close();
+    return { lost: 0 };
+  };
+}
+process.send({ started: startedAt });
+process.on('message', async (message) => {
+  if (message.cmd !== 'report') return;
+  const { lost } = await finish();
+  const cpu = process.cpuUsage(cpuStart);
+  process.send({
+    report: {
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      rssGrowthMB: (process.resourceUsage().maxRSS * 1024 - rssBefore) / 1048576,
+      clientLost: lost,
+    },
+  });
+  setTimeout(() => process.exit(0), 50);
+});
