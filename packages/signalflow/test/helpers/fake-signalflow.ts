@@ -199,6 +199,10 @@ export class FakeSignalFlowServer {
       },
       message(message, options) {
         if (!open()) return;
+        if (message.type === 'raw') {
+          ws.send(Uint8Array.from(message.bytes as number[]));
+          return;
+        }
         const full = { channel, ...message };
         if (options?.binary) ws.send(encodeJsonFrame(channel, full, { compress: options.compress ?? false }));
         else ws.send(JSON.stringify(full));

@@ -1,0 +1,300 @@
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import { type AddressInfo, connect, type Socket } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type ComputationData,
+  type ComputationMessage,
+  encodeDataFrame,
+  FrameDecodeError,
+  SignalFlowClient,
+  type SignalFlowClientOptions,
+} from '../src/index.js';
+import { FakeSignalFlowServer, GOOD_TOKEN, type Scenario, type Sink, TS_A, TS_B, TS_C, waitFor } from './helpers/fake-signalflow.js';
+
+const T0 = 1_700_000_000_000;
+
+let scenario: Scenario = () => {};
+let server: FakeSignalFlowServer;
+const clients: SignalFlowClient[] = [];
+
+beforeAll(async () => {
+  server = await FakeSignalFlowServer.start({ scenario: (sink) => scenario(sink) });
+});
+afterAll(async () => {
+  await server.close();
+});
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.close()));
+});
+
+function client(options: SignalFlowClientOptions = {}): SignalFlowClient {
+  const created = new SignalFlowClient({
+    token: GOOD_TOKEN,
+    endpoint: server.url.replace('http:', 'ws:'),
+    compress: false,
+    reconnect: { maxAttempts: 5, initialDelayMs: 20, maxDelayMs: 100 },
+    ...options,
+  });
+  clients.push(created);
+  return created;
+}
+
+async function collect(iterable: AsyncIterable<ComputationMessage>): Promise<ComputationMessage[]> {
+  const out: ComputationMessage[] = [];
+  for await (const message of iterable) out.push(message);
+  return out;
+}
+
+const dataOf = (messages: ComputationMessage[]) => messages.filter((m): m is ComputationData => m.type === 'data');
+
+function begin(sink: Sink): void {
+  sink.control('STREAM_START');
+  sink.control('JOB_START', { handle: server.registerHandle(sink) });
+}
+
+describe('WebSocket frames', () => {
+  it.each([
+    ['v1', { version: 1 }],
+    ['v2 (16-bit header)', { version: 2 }],
+    ['v3', { version: 3 }],
+    ['v1 gzip', { version: 1, compress: true }],
+    ['v2 gzip', { version: 2, compress: true }],
+    ['v3 gzip', { version: 3, compress: true }],
+    ['JSON text', { json: true }],
+  ] as const)('decodes data frames: %s', async (_name, options) => {
+    scenario = (sink) => {
+      begin(sink);
+      sink.data(
+        {
+          logicalTimestampMs: T0,
+          maxDelayMs: 2000,
+          data: [
+            { tsId: TS_A, value: 3.5 },
+            { tsId: TS_B, value: 1234567890123 },
+            { tsId: TS_C, value: null },
+          ],
+        },
+        options,
+      );
+      sink.control('END_OF_CHANNEL');
+    };
+    const batches = dataOf(await collect(client().execute('x')));
+    const expected: ComputationData = {
+      type: 'data',
+      logicalTimestampMs: T0,
+      data: { [TS_A]: 3.5, [TS_B]: 1234567890123, [TS_C]: null },
+    };
+    if (options.version !== 1) expected.maxDelayMs = 2000;
+    expect(batches).toEqual([expected]);
+  });
+
+  it('routes JSON-in-binary frames (gzip and plain) of every message type', async () => {
+    scenario = (sink) => {
+      const binary = { binary: true, compress: true };
+      sink.message({ type: 'control-message', event: 'STREAM_START', timestampMs: 1 }, binary);
+      sink.message({ type: 'control-message', event: 'JOB_START', handle: 'H1', timestampMs: 1 }, { binary: true });
+      sink.message({ type: 'metadata', tsId: TS_A, properties: { sf_metric: 'm' } }, binary);
+      sink.message({ type: 'data', logicalTimestampMs: T0, data: [{ tsId: TS_A, value: 1 }] }, binary);
+      sink.message(
+        { type: 'message', logicalTimestampMs: T0 + 1000, message: { messageCode: 'JOB_RUNNING_RESOLUTION', contents: { resolutionMs: 1000 } } },
+        binary,
+      );
+      sink.message({ type: 'event', tsId: TS_A, timestampMs: 5, metadata: {}, properties: { is: 'ok' } }, binary);
+      sink.message({ type: 'expired-tsid', tsId: TS_A }, binary);
+      sink.message({ type: 'control-message', event: 'END_OF_CHANNEL', timestampMs: 1 }, binary);
+    };
+    const computation = client().execute('x');
+    const messages = await collect(computation);
+    expect(messages.map((m) => m.type)).toEqual(['job-start', 'metadata', 'data', 'info', 'event', 'expired-tsid']);
+    expect(computation.handle).toBe('H1');
+    expect(computation.resolution).toBe(1000);
+    expect(dataOf(messages)[0]!.data).toEqual({ [TS_A]: 1 });
+  });
+
+  it('asks for compressed frames by default', async () => {
+    scenario = (sink) => sink.control('END_OF_CHANNEL');
+    const flow = new SignalFlowClient({ token: GOOD_TOKEN, endpoint: server.url });
+    clients.push(flow);
+    await collect(flow.execute('x'));
+    expect(server.requests.at(-1)).toMatchObject({ type: 'execute', compress: true });
+  });
+
+  it('skips unknown frame versions and swallows KEEP_ALIVE; fails the channel on a malformed frame', async () => {
+    scenario = (sink) => {
+      begin(sink);
+      sink.message({ type: 'control-message', event: 'KEEP_ALIVE', timestampMs: 1, channel: undefined });
+      const unknown = encodeDataFrame({ channel: sink.channel, logicalTimestampMs: T0, data: [] });
+      unknown[0] = 7;
+      const unknownType = encodeDataFrame({ channel: sink.channel, logicalTimestampMs: T0, data: [] });
+      unknownType[1] = 13;
+      sink.data({ logicalTimestampMs: T0, data: [{ tsId: TS_A, value: 1 }] });
+      sink.data({ logicalTimestampMs: T0 + 1000, data: [{ tsId: TS_A, value: 2 }] });
+      sink.message({ type: 'raw', bytes: Array.from(unknown) });
+      sink.message({ type: 'raw', bytes: Array.from(unknownType) });
+      const truncated = encodeDataFrame({ channel: sink.channel, logicalTimestampMs: T0 + 2000, data: [{ tsId: TS_A, value: 3 }] });
+      sink.message({ type: 'raw', bytes: Array.from(truncated.subarray(0, truncated.length - 3)) });
+    };
+    const computation = client().execute('x');
+    const messages: ComputationMessage[] = [];
+    const error = await (async () => {
+      for await (const message of computation) messages.push(message);
+    })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FrameDecodeError);
+    expect((error as FrameDecodeError).code).toBe('SFX_ERR_FRAME');
+    expect((error as FrameDecodeError).channel).toBe(computation.channel);
+    expect(dataOf(messages).map((m) => m.logicalTimestampMs)).toEqual([T0, T0 + 1000]);
+  });
+});
+
+describe('one socket, many computations', () => {
+  it('multiplexes two computations on one connection with their own data', async () => {
+    scenario = async (sink) => {
+      begin(sink);
+      const value = sink.request.program === 'a' ? 1 : 2;
+      for (let i = 0; i < 20; i++) {
+        sink.data({ logicalTimestampMs: T0 + i * 1000, data: [{ tsId: TS_A, value: value * 100 + i }] });
+        await new Promise((r) => setImmediate(r));
+      }
+      sink.control('END_OF_CHANNEL');
+    };
+    const before = server.connections;
+    const flow = client();
+    const a = flow.execute('a');
+    const b = flow.execute('b');
+    expect(a.channel).not.toBe(b.channel);
+    const [left, right] = await Promise.all([collect(a), collect(b)]);
+    expect(dataOf(left).map((m) => m.data[TS_A])).toEqual(Array.from({ length: 20 }, (_, i) => 100 + i));
+    expect(dataOf(right).map((m) => m.data[TS_A])).toEqual(Array.from({ length: 20 }, (_, i) => 200 + i));
+    expect(server.connections).toBe(before + 1);
+    const authentications = server.requests.filter((r) => r.type === 'authenticate');
+    expect(authentications.at(-1)).toMatchObject({ token: GOOD_TOKEN });
+  });
+
+  it('close() ends every running computation cleanly', async () => {
+    scenario = async (sink) => {
+      begin(sink);
+      for (let i = 0; i < 1000 && !sink.closed; i++) {
+        sink.data({ logicalTimestampMs: T0 + i * 1000, data: [{ tsId: TS_A, value: i }] });
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    };
+    const flow = client();
+    const a = flow.execute('a');
+    const b = flow.execute('b');
+    const done = Promise.all([collect(a), collect(b)]);
+    await waitFor(() => a.state === 'data-received' && b.state === 'data-received');
+    await flow.close();
+    const [left, right] = await done;
+    expect(dataOf(left).length).toBeGreaterThan(0);
+    expect(dataOf(right).length).toBeGreaterThan(0);
+    expect(a.state).toBe('closed');
+    expect(b.state).toBe('closed');
+    await expect(flow.keepalive('JOB1')).rejects.toThrow(/closed/);
+  });
+
+  it('sends keepalive and attach requests', async () => {
+    scenario = (sink) => {
+      begin(sink);
+      sink.data({ logicalTimestampMs: T0, data: [{ tsId: TS_A, value: 9 }] });
+      sink.control('END_OF_CHANNEL');
+    };
+    const flow = client();
+    await flow.keepalive('JOB-9');
+    await waitFor(() => server.requests.some((r) => r.type === 'keepalive' && r.handle === 'JOB-9'));
+    const attached = dataOf(await collect(flow.attach('JOB-9', { filters: 'host:a', resolution: 5000 })));
+    expect(attached.map((m) => m.data)).toEqual([{ [TS_A]: 9 }]);
+    expect(server.requests.find((r) => r.type === 'attach')).toMatchObject({
+      handle: 'JOB-9',
+      filters: 'host:a',
+      resolution: 5000,
+    });
+  });
+
+  it('treats a silent connection as dropped and resumes', async () => {
+    let connection = 0;
+    scenario = async (sink) => {
+      connection++;
+      begin(sink);
+      const from = typeof sink.request.start === 'number' ? sink.request.start : T0;
+      for (let ts = from; ts < T0 + 10_000; ts += 1000) {
+        sink.data({ logicalTimestampMs: ts, data: [{ tsId: TS_A, value: ts }] });
+        // The first connection goes silent (no data, no KEEP_ALIVE) after T0+4s.
+        if (connection === 1 && ts === T0 + 4000) return;
+      }
+      sink.control('END_OF_CHANNEL');
+    };
+    const computation = client({ idleTimeoutMs: 100 }).execute('x', { start: T0 });
+    const batches = dataOf(await collect(computation));
+    expect(batches.map((b) => b.logicalTimestampMs)).toEqual(Array.from({ length: 10 }, (_, i) => T0 + i * 1000));
+    expect(connection).toBe(2);
+  });
+});
+
+describe('HTTP CONNECT proxy', () => {
+  let proxy: Server;
+  const tunnels: string[] = [];
+  const sockets = new Set<Socket>();
+
+  beforeAll(async () => {
+    proxy = createServer((_req, res) => {
+      res.writeHead(405);
+      res.end();
+    });
+    proxy.on('connect', (req, clientSocket: Socket, head: Buffer) => {
+      tunnels.push(String(req.url));
+      const [host, port] = String(req.url).split(':');
+      const upstream = connect(Number(port), host!, () => {
+        clientSocket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        if (head.length > 0) upstream.write(head);
+        upstream.pipe(clientSocket);
+        clientSocket.pipe(upstream);
+      });
+      for (const s of [upstream, clientSocket]) {
+        sockets.add(s);
+        s.on('error', () => {});
+        s.on('close', () => sockets.delete(s));
+      }
+    });
+    proxy.listen(0, '127.0.0.1');
+    await once(proxy, 'listening');
+  });
+  afterAll(async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise((r) => proxy.close(r));
+  });
+
+  it.each(['websocket', 'sse'] as const)('%s goes through the proxy named by the option', async (transport) => {
+    scenario = (sink) => {
+      begin(sink);
+      sink.data({ logicalTimestampMs: T0, data: [{ tsId: TS_A, value: 5 }] });
+      sink.control('END_OF_CHANNEL');
+      sink.end();
+    };
+    const before = tunnels.length;
+    const flow = client({
+      transport,
+      endpoint: server.url,
+      proxy: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+    });
+    const batches = dataOf(await collect(flow.execute('x')));
+    expect(batches.map((b) => b.data)).toEqual([{ [TS_A]: 5 }]);
+    expect(tunnels.slice(before)).toEqual([`127.0.0.1:${server.port}`]);
+  });
+
+  it('fails with ConnectionError when the proxy refuses', async () => {
+    const refusing = createServer();
+    refusing.on('connect', (_req, socket: Socket) => socket.end('HTTP/1.1 403 Forbidden\r\n\r\n'));
+    refusing.listen(0, '127.0.0.1');
+    await once(refusing, 'listening');
+    try {
+      const flow = client({
+        reconnect: false,
+        proxy: `http://127.0.0.1:${(refusing.address() as AddressInfo).port}`,
+      });
+      await expect(collect(flow.execute('x'))).rejects.toMatchObject({ code: 'SFX_ERR_CONNECTION' });
+    } finally {
+      await new Promise((r) => refusing.close(r));
+    }
+  });
+});
