@@ -409,9 +409,10 @@ export function reducer(name: string, pct?: number): Reducer {
     case 'mean':
       return (values) => values.reduce((a, b) => a + b, 0) / values.length;
     case 'min':
-      return (values) => Math.min(...values);
+      // Loops rather than Math.min(...values): a spread of many thousands of series would overflow the stack.
+      return (values) => values.reduce((a, b) => (b < a ? b : a));
     case 'max':
-      return (values) => Math.max(...values);
+      return (values) => values.reduce((a, b) => (b > a ? b : a));
     case 'count':
       return (values) => values.length;
     case 'variance':
