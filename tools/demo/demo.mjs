@@ -21,7 +21,18 @@ if (!process.argv.includes('--no-build')) {
   console.log(dim('building @sfx/cli, @sfx/emulator, @sfx/reporter and what they need (cached by nx)…'));
   const built = spawnSync(
     'npx',
-    ['nx', 'run-many', '-t', 'build', '-p', '@sfx/cli', '@sfx/emulator', '@sfx/reporter', '@sfx/sdk', '--outputStyle=static'],
+    [
+      'nx',
+      'run-many',
+      '-t',
+      'build',
+      '-p',
+      '@sfx/cli',
+      '@sfx/emulator',
+      '@sfx/reporter',
+      '@sfx/sdk',
+      '--outputStyle=static',
+    ],
     { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NX_DAEMON: 'false', NX_TUI: 'false' } },
   );
   if (built.status !== 0) {
@@ -77,27 +88,43 @@ try {
     });
   }
   const cpuResult = await ingest.flush();
-  console.log(`   cpu.utilization through @sfx/ingest: ${cpuResult.sent} sent, ${cpuResult.failed} failed, ${cpuResult.dropped} dropped`);
+  console.log(
+    `   cpu.utilization through @sfx/ingest: ${cpuResult.sent} sent, ${cpuResult.failed} failed, ${cpuResult.dropped} dropped`,
+  );
 
   // memory.used goes through a registry and its reporter, as an application would report it.
   const registry = new MetricsRegistry();
   const reporter = new SignalFxReporter({ registry, ingest, intervalMs: 60_000 });
   const memory = HOSTS.map((host) => registry.gauge('memory.used', { host }));
   for (let second = firstSecond; second < nowSecond; second++) {
-    memory.forEach((gauge, i) => gauge.set(memoryAt(i, second)));
+    memory.forEach((gauge, i) => {
+      gauge.set(memoryAt(i, second));
+    });
     await reporter.reportNow(second * 1000);
   }
   const memoryResult = await ingest.flush();
-  console.log(`   memory.used through the @sfx/reporter registry: ${memoryResult.sent} sent, ${memoryResult.failed} failed`);
+  console.log(
+    `   memory.used through the @sfx/reporter registry: ${memoryResult.sent} sent, ${memoryResult.failed} failed`,
+  );
   if (cpuResult.failed + cpuResult.dropped + memoryResult.failed + memoryResult.dropped > 0) exitCode = 1;
 
   step(3, 'Finding the metrics and hosts with @sfx/rest');
   const rest = sfx.rest(TOKEN);
   cleanups.push(() => rest.close());
   const metrics = await rest.metrics.search({ query: 'name:*' });
-  console.log(`   metrics: ${metrics.results.map((m) => m.name).sort().join(', ')}  (${metrics.count} found)`);
+  console.log(
+    `   metrics: ${metrics.results
+      .map((m) => m.name)
+      .sort()
+      .join(', ')}  (${metrics.count} found)`,
+  );
   const hosts = await rest.dimensions.search({ query: 'key:host' });
-  console.log(`   hosts:   ${hosts.results.map((d) => d.value).sort().join(', ')}  (${hosts.count} found)`);
+  console.log(
+    `   hosts:   ${hosts.results
+      .map((d) => d.value)
+      .sort()
+      .join(', ')}  (${hosts.count} found)`,
+  );
   const found = new Set(metrics.results.map((m) => m.name));
   if (!found.has('cpu.utilization') || !found.has('memory.used')) {
     console.error('   demo: the REST API did not list both metrics');
