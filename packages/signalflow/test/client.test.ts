@@ -1,4 +1,4 @@
-import { AbortError, AuthError, ConnectionError, ValidationError } from '@sfx/core';
+import { AbortError, AuthError, ConnectionError } from '@sfx/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   ComputationAbortedError,
@@ -8,7 +8,16 @@ import {
   SignalFlowClient,
   type SignalFlowClientOptions,
 } from '../src/index.js';
-import { FakeSignalFlowServer, GOOD_TOKEN, type Scenario, type Sink, TS_A, TS_B, TS_C, waitFor } from './helpers/fake-signalflow.js';
+import {
+  FakeSignalFlowServer,
+  GOOD_TOKEN,
+  type Scenario,
+  type Sink,
+  TS_A,
+  TS_B,
+  TS_C,
+  waitFor,
+} from './helpers/fake-signalflow.js';
 
 const T0 = 1_700_000_000_000;
 const RES = 1000;
@@ -67,7 +76,13 @@ const fullStream: Scenario = (sink) => {
   sink.data({ logicalTimestampMs: T0, data: [{ tsId: TS_A, value: 1.5 }] });
   sink.message({ type: 'metadata', tsId: TS_B, properties: { sf_metric: 'mem' } });
   sink.message({ type: 'metadata', tsId: TS_C, properties: { sf_metric: 'disk' } });
-  sink.data({ logicalTimestampMs: T0, data: [{ tsId: TS_B, value: 42 }, { tsId: TS_C, value: null }] });
+  sink.data({
+    logicalTimestampMs: T0,
+    data: [
+      { tsId: TS_B, value: 42 },
+      { tsId: TS_C, value: null },
+    ],
+  });
   sink.info('JOB_RUNNING_RESOLUTION', T0 + RES, { contents: { resolutionMs: RES } });
   sink.info('FETCH_NUM_TIMESERIES', T0 + RES, { numInputTimeSeries: 7 });
   sink.info('FIND_LIMITED_RESULT_SET', T0 + RES, { contents: { matchedSize: 100, limitSize: 10 } });

@@ -10,7 +10,16 @@ import {
   SignalFlowClient,
   type SignalFlowClientOptions,
 } from '../src/index.js';
-import { FakeSignalFlowServer, GOOD_TOKEN, type Scenario, type Sink, TS_A, TS_B, TS_C, waitFor } from './helpers/fake-signalflow.js';
+import {
+  FakeSignalFlowServer,
+  GOOD_TOKEN,
+  type Scenario,
+  type Sink,
+  TS_A,
+  TS_B,
+  TS_C,
+  waitFor,
+} from './helpers/fake-signalflow.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -85,7 +94,8 @@ describe('WebSocket frames', () => {
       logicalTimestampMs: T0,
       data: { [TS_A]: 3.5, [TS_B]: 1234567890123, [TS_C]: null },
     };
-    if (options.version !== 1) expected.maxDelayMs = 2000;
+    if ('version' in options && options.version !== 1) expected.maxDelayMs = 2000;
+    if ('json' in options) expected.maxDelayMs = 2000;
     expect(batches).toEqual([expected]);
   });
 
@@ -97,7 +107,11 @@ describe('WebSocket frames', () => {
       sink.message({ type: 'metadata', tsId: TS_A, properties: { sf_metric: 'm' } }, binary);
       sink.message({ type: 'data', logicalTimestampMs: T0, data: [{ tsId: TS_A, value: 1 }] }, binary);
       sink.message(
-        { type: 'message', logicalTimestampMs: T0 + 1000, message: { messageCode: 'JOB_RUNNING_RESOLUTION', contents: { resolutionMs: 1000 } } },
+        {
+          type: 'message',
+          logicalTimestampMs: T0 + 1000,
+          message: { messageCode: 'JOB_RUNNING_RESOLUTION', contents: { resolutionMs: 1000 } },
+        },
         binary,
       );
       sink.message({ type: 'event', tsId: TS_A, timestampMs: 5, metadata: {}, properties: { is: 'ok' } }, binary);
@@ -132,7 +146,11 @@ describe('WebSocket frames', () => {
       sink.data({ logicalTimestampMs: T0 + 1000, data: [{ tsId: TS_A, value: 2 }] });
       sink.message({ type: 'raw', bytes: Array.from(unknown) });
       sink.message({ type: 'raw', bytes: Array.from(unknownType) });
-      const truncated = encodeDataFrame({ channel: sink.channel, logicalTimestampMs: T0 + 2000, data: [{ tsId: TS_A, value: 3 }] });
+      const truncated = encodeDataFrame({
+        channel: sink.channel,
+        logicalTimestampMs: T0 + 2000,
+        data: [{ tsId: TS_A, value: 3 }],
+      });
       sink.message({ type: 'raw', bytes: Array.from(truncated.subarray(0, truncated.length - 3)) });
     };
     const computation = client().execute('x');

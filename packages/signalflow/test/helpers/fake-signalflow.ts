@@ -166,7 +166,12 @@ export class FakeSignalFlowServer {
           const state = channels.get(String(request.channel));
           if (state && !state.closed) {
             ws.send(
-              JSON.stringify({ type: 'control-message', channel: request.channel, event: 'END_OF_CHANNEL', timestampMs: 1 }),
+              JSON.stringify({
+                type: 'control-message',
+                channel: request.channel,
+                event: 'END_OF_CHANNEL',
+                timestampMs: 1,
+              }),
             );
             state.closed = true;
           }
@@ -210,19 +215,30 @@ export class FakeSignalFlowServer {
       data(frame, options) {
         if (!open()) return;
         if (options?.json) ws.send(JSON.stringify({ type: 'data', channel, ...frame }));
-        else ws.send(encodeDataFrame({ channel, ...frame }, { version: options?.version ?? 1, compress: options?.compress ?? false }));
+        else
+          ws.send(
+            encodeDataFrame(
+              { channel, ...frame },
+              { version: options?.version ?? 1, compress: options?.compress ?? false },
+            ),
+          );
       },
       control(event, extra) {
         this.message({ type: 'control-message', event, timestampMs: Date.now(), ...extra });
       },
       info(messageCode, logicalTimestampMs, extra) {
-        this.message({ type: 'message', logicalTimestampMs, message: { messageCode, messageLevel: 'INFO', timestampMs: Date.now(), ...extra } });
+        this.message({
+          type: 'message',
+          logicalTimestampMs,
+          message: { messageCode, messageLevel: 'INFO', timestampMs: Date.now(), ...extra },
+        });
       },
       end() {
         state.closed = true;
       },
       async drain() {
-        for (let i = 0; i < 2000 && open() && ws.bufferedAmount > 1 << 20; i++) await new Promise((r) => setTimeout(r, 5));
+        for (let i = 0; i < 2000 && open() && ws.bufferedAmount > 1 << 20; i++)
+          await new Promise((r) => setTimeout(r, 5));
       },
       bufferedAmount: () => ws.bufferedAmount,
     };
@@ -239,7 +255,9 @@ export class FakeSignalFlowServer {
       res.end(JSON.stringify({ code: 401, message: 'You must use your user session' }));
       return;
     }
-    const match = /^\/v2\/signalflow\/(?:(execute|preflight|start)|([^/]+)\/(attach|stop|keepalive))$/.exec(url.pathname);
+    const match = /^\/v2\/signalflow\/(?:(execute|preflight|start)|([^/]+)\/(attach|stop|keepalive))$/.exec(
+      url.pathname,
+    );
     if (!match || req.method !== 'POST') {
       res.writeHead(404, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ message: 'HTTP 404 Not Found' }));
@@ -305,14 +323,19 @@ export class FakeSignalFlowServer {
         this.message({ type: 'control-message', event, timestampMs: Date.now(), ...extra });
       },
       info(messageCode, logicalTimestampMs, extra) {
-        this.message({ type: 'message', logicalTimestampMs, message: { messageCode, messageLevel: 'INFO', timestampMs: Date.now(), ...extra } });
+        this.message({
+          type: 'message',
+          logicalTimestampMs,
+          message: { messageCode, messageLevel: 'INFO', timestampMs: Date.now(), ...extra },
+        });
       },
       end() {
         closed = true;
         res.end();
       },
       async drain() {
-        for (let i = 0; i < 2000 && !this.closed && res.writableNeedDrain; i++) await new Promise((r) => setTimeout(r, 5));
+        for (let i = 0; i < 2000 && !this.closed && res.writableNeedDrain; i++)
+          await new Promise((r) => setTimeout(r, 5));
       },
       bufferedAmount: () => res.writableLength,
     };
