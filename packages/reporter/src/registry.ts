@@ -21,27 +21,41 @@ export interface MetricsRegistryOptions {
 const NO_DIMENSIONS: Dimensions = Object.freeze({});
 
 /**
- * The structured half of a registry key: the sorted (key, value) pairs, JSON-encoded so that no two different
- * dimension sets share a key (unlike string concatenation with separators).
+ * One step of the registry trie: a metric registered with exactly the (key, value) pairs on the path from the
+ * root, and the next steps by (key, value). The structure itself is the key, so no two different dimension sets
+ * can collide (as they can when joined into one string with separators), and lookups only hash strings the
+ * caller already has.
  */
-function dimensionsKey(dimensions: Dimensions | undefined, field: string): string {
-  if (dimensions === undefined || dimensions === null) return '';
+interface TrieNode {
+  entry: RegisteredMetric | undefined;
+  next: Map<string, Map<string, TrieNode>> | undefined;
+}
+
+/** The keys of `dimensions` in code-unit order, after checking every value is a string. */
+function sortedKeys(dimensions: Dimensions | undefined, field: string): string[] | undefined {
+  if (dimensions === undefined || dimensions === null) return undefined;
   if (typeof dimensions !== 'object' || Array.isArray(dimensions)) {
     throw new ValidationError(`${field} must be an object of string values`, { field });
   }
   const keys = Object.keys(dimensions);
-  if (keys.length === 0) return '';
-  if (keys.length > 1) keys.sort();
-  const pairs: string[] = [];
-  for (const key of keys) {
-    const value = dimensions[key];
-    if (typeof value !== 'string') {
-      throw new ValidationError(`${field}.${key} must be a string, got ${typeof value}`, { field: `${field}.${key}` });
+  const count = keys.length;
+  // Insertion sort: dimension sets are small, and Array#sort costs far more than the few comparisons needed.
+  for (let i = 0; i < count; i++) {
+    const key = keys[i] as string;
+    if (typeof dimensions[key] !== 'string') {
+      throw new ValidationError(`${field}.${key} must be a string, got ${typeof dimensions[key]}`, {
+        field: `${field}.${key}`,
+      });
     }
     if (key === '') throw new ValidationError(`${field} has an empty key`, { field });
-    pairs.push(key, value);
+    let j = i - 1;
+    while (j >= 0 && (keys[j] as string) > key) {
+      keys[j + 1] = keys[j] as string;
+      j--;
+    }
+    keys[j + 1] = key;
   }
-  return JSON.stringify(pairs);
+  return count === 0 ? undefined : keys;
 }
 
 /**
@@ -50,8 +64,9 @@ function dimensionsKey(dimensions: Dimensions | undefined, field: string): strin
  */
 export class MetricsRegistry {
   readonly clock: Clock;
-  /** name → dimensions key → entry. */
-  readonly #byName = new Map<string, Map<string, RegisteredMetric>>();
+  readonly #roots = new Map<string, TrieNode>();
+  /** Every entry, in registration order, for reports. */
+  readonly #entries = new Set<RegisteredMetric>();
 
   constructor(options: MetricsRegistryOptions = {}) {
     this.clock = options.clock ?? systemClock;
@@ -97,37 +112,47 @@ export class MetricsRegistry {
 
   /** The metric registered under (name, dimensions), if any. */
   get(name: string, dimensions?: Dimensions): Metric | undefined {
-    return this.#byName.get(name)?.get(dimensionsKey(dimensions, 'dimensions'))?.metric;
+    return this.#find(name, dimensions)?.entry?.metric;
   }
 
   /** Forgets one metric; true if it was there. */
   remove(name: string, dimensions?: Dimensions): boolean {
-    const byDimensions = this.#byName.get(name);
-    if (!byDimensions) return false;
-    const removed = byDimensions.delete(dimensionsKey(dimensions, 'dimensions'));
-    if (byDimensions.size === 0) this.#byName.delete(name);
-    return removed;
+    const node = this.#find(name, dimensions);
+    if (!node?.entry) return false;
+    this.#entries.delete(node.entry);
+    node.entry = undefined;
+    return true;
   }
 
   /** Forgets every metric. */
   clear(): void {
-    this.#byName.clear();
+    this.#roots.clear();
+    this.#entries.clear();
   }
 
   /** How many metrics are registered. */
   get size(): number {
-    let size = 0;
-    for (const byDimensions of this.#byName.values()) size += byDimensions.size;
-    return size;
+    return this.#entries.size;
   }
 
-  /** Every registered metric, in registration order of names. */
-  *entries(): IterableIterator<RegisteredMetric> {
-    for (const byDimensions of this.#byName.values()) yield* byDimensions.values();
+  /** Every registered metric, in registration order. */
+  entries(): IterableIterator<RegisteredMetric> {
+    return this.#entries.values();
   }
 
   [Symbol.iterator](): IterableIterator<RegisteredMetric> {
     return this.entries();
+  }
+
+  #find(name: string, dimensions: Dimensions | undefined): TrieNode | undefined {
+    const keys = sortedKeys(dimensions, 'dimensions');
+    let node = this.#roots.get(name);
+    if (keys === undefined || node === undefined) return node;
+    for (const key of keys) {
+      node = node.next?.get(key)?.get((dimensions as Dimensions)[key] as string);
+      if (node === undefined) return undefined;
+    }
+    return node;
   }
 
   #getOrCreate(name: string, dimensions: Dimensions | undefined, kind: MetricKind, create: () => Metric): Metric {
@@ -136,9 +161,31 @@ export class MetricsRegistry {
         field: 'name',
       });
     }
-    const key = dimensionsKey(dimensions, 'dimensions');
-    let byDimensions = this.#byName.get(name);
-    const existing = byDimensions?.get(key);
+    const keys = sortedKeys(dimensions, 'dimensions');
+    let node = this.#roots.get(name);
+    if (node === undefined) {
+      node = { entry: undefined, next: undefined };
+      this.#roots.set(name, node);
+    }
+    if (keys !== undefined) {
+      const dims = dimensions as Dimensions;
+      for (const key of keys) {
+        const value = dims[key] as string;
+        node.next ??= new Map();
+        let byValue = node.next.get(key);
+        if (byValue === undefined) {
+          byValue = new Map();
+          node.next.set(key, byValue);
+        }
+        let child = byValue.get(value);
+        if (child === undefined) {
+          child = { entry: undefined, next: undefined };
+          byValue.set(value, child);
+        }
+        node = child;
+      }
+    }
+    const existing = node.entry;
     if (existing) {
       if (existing.metric.kind !== kind) {
         throw new ValidationError(
@@ -149,12 +196,9 @@ export class MetricsRegistry {
       return existing.metric;
     }
     const metric = create();
-    const frozen = key === '' ? NO_DIMENSIONS : Object.freeze({ ...dimensions });
-    if (!byDimensions) {
-      byDimensions = new Map();
-      this.#byName.set(name, byDimensions);
-    }
-    byDimensions.set(key, { name, dimensions: frozen, metric });
+    const frozen = keys === undefined ? NO_DIMENSIONS : Object.freeze({ ...dimensions });
+    node.entry = { name, dimensions: frozen, metric };
+    this.#entries.add(node.entry);
     return metric;
   }
 }
