@@ -400,7 +400,8 @@ export class JoinNode extends StreamNode {
 // ---------------------------------------------------------------------------------------------------------------
 // Aggregations
 
-export type Reducer = (values: number[]) => number;
+/** Reduces the values of a group or window; `sorted` says the array is already ascending. */
+export type Reducer = (values: number[], sorted?: boolean) => number;
 
 export function reducer(name: string, pct?: number): Reducer {
   switch (name) {
@@ -410,9 +411,10 @@ export function reducer(name: string, pct?: number): Reducer {
       return (values) => values.reduce((a, b) => a + b, 0) / values.length;
     case 'min':
       // Loops rather than Math.min(...values): a spread of many thousands of series would overflow the stack.
-      return (values) => values.reduce((a, b) => (b < a ? b : a));
+      return (values, sorted) => (sorted ? (values[0] as number) : values.reduce((a, b) => Math.min(a, b)));
     case 'max':
-      return (values) => values.reduce((a, b) => (b > a ? b : a));
+      return (values, sorted) =>
+        sorted ? (values[values.length - 1] as number) : values.reduce((a, b) => Math.max(a, b));
     case 'count':
       return (values) => values.length;
     case 'variance':
@@ -437,8 +439,8 @@ function variance(values: number[]): number {
 
 /** k-th smallest with k = min(n, ⌊pct·n/100⌋ + 1), 1-based (spec §6.1). */
 function percentile(pct: number): Reducer {
-  return (values) => {
-    const sorted = [...values].sort((a, b) => a - b);
+  return (values, isSorted) => {
+    const sorted = isSorted ? values : [...values].sort((a, b) => a - b);
     const k = Math.min(sorted.length, Math.floor((pct * sorted.length) / 100 + 1e-9) + 1);
     return sorted[k - 1] as number;
   };
@@ -508,10 +510,36 @@ export class AggregateNode extends StreamNode {
   }
 }
 
-/** Reduces each series over the timestamps in (T − over, T] (spec §6.2); missing values are skipped. */
+/** Insertion point of `value` in an ascending array (first index whose element is >= value). */
+function lowerBound(sorted: number[], value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((sorted[mid] as number) < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+interface WindowSeries {
+  s: SeriesInfo;
+  /** Values in arrival order with their timestamps, oldest first (a queue with a moving head). */
+  times: number[];
+  values: number[];
+  head: number;
+  /** The same values, ascending, kept up to date incrementally. */
+  sorted: number[];
+}
+
+/**
+ * Reduces each series over the timestamps in (T − over, T] (spec §6.2); missing values are skipped. Each series
+ * keeps its window incrementally (a queue plus a sorted copy), so a step costs O(series × window) at worst and
+ * order statistics need no sort.
+ */
 export class WindowNode extends StreamNode {
   private steps = 1;
-  private readonly history: Frame[] = [];
+  private readonly windows = new Map<string, WindowSeries>();
 
   constructor(
     input: StreamNode,
@@ -531,21 +559,35 @@ export class WindowNode extends StreamNode {
   }
 
   protected compute(T: number): Frame {
-    this.history.push((this.inputs[0] as StreamNode).at(T));
-    if (this.history.length > this.steps) this.history.shift();
-    const collected = new Map<string, { s: SeriesInfo; values: number[] }>();
-    for (const frame of this.history) {
-      for (const [key, sample] of frame) {
-        let entry = collected.get(key);
-        if (entry === undefined) {
-          entry = { s: asComputed(sample.s), values: [] };
-          collected.set(key, entry);
-        }
-        entry.values.push(sample.v);
+    for (const [key, sample] of (this.inputs[0] as StreamNode).at(T)) {
+      let window = this.windows.get(key);
+      if (window === undefined) {
+        window = { s: asComputed(sample.s), times: [], values: [], head: 0, sorted: [] };
+        this.windows.set(key, window);
       }
+      window.times.push(T);
+      window.values.push(sample.v);
+      window.sorted.splice(lowerBound(window.sorted, sample.v), 0, sample.v);
     }
+    const oldest = T - this.steps * this.R;
     const out: Frame = new Map();
-    for (const [key, entry] of collected) out.set(key, { s: entry.s, v: this.reduce(entry.values) });
+    for (const [key, window] of this.windows) {
+      while (window.head < window.times.length && (window.times[window.head] as number) <= oldest) {
+        const gone = window.values[window.head] as number;
+        window.sorted.splice(lowerBound(window.sorted, gone), 1);
+        window.head += 1;
+      }
+      if (window.head > 64 && window.head * 2 > window.times.length) {
+        window.times = window.times.slice(window.head);
+        window.values = window.values.slice(window.head);
+        window.head = 0;
+      }
+      if (window.sorted.length === 0) {
+        this.windows.delete(key);
+        continue;
+      }
+      out.set(key, { s: window.s, v: this.reduce(window.sorted, true) });
+    }
     return out;
   }
 }
