@@ -60,7 +60,7 @@ export async function runFlowView(
   const table = createHistoryTable();
   let drawnLines = 0;
   let lastDraw = 0;
-  const width = () => io.stdout.columns ?? 120;
+  const width = () => io.stdout.columns || 120;
   const draw = (force: boolean) => {
     const now = Date.now();
     if (!force && now - lastDraw < REDRAW_INTERVAL_MS) return;
