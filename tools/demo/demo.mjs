@@ -7,7 +7,8 @@ import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..', '..');
 const DEADLINE_MS = 28_000;
-const LIVE_SECONDS = 10;
+const liveFlag = process.argv.indexOf('--live-seconds');
+const LIVE_SECONDS = liveFlag > 0 ? Math.min(20, Math.max(1, Number(process.argv[liveFlag + 1]) || 10)) : 10;
 const HOSTS = ['web-1', 'web-2', 'db-1'];
 const TOKEN = 'demo-token';
 const PROGRAM = "data('cpu.utilization').mean(by=['host']).publish()";
