@@ -1,7 +1,7 @@
 import { ProgramError } from './errors.js';
 import { filterQuery } from './filter.js';
 import { type BoundProgram, bindProgram, type DetectValue, type OutputBlock } from './interpreter.js';
-import { correlatedValue, DataNode, type EngineContext, type StreamNode } from './nodes.js';
+import { correlatedValue, DataNode, type EngineContext, type StreamNode, WhenNode } from './nodes.js';
 import { parseProgram } from './parser.js';
 import { type Frame, type SeriesInfo, stableId } from './series.js';
 import type {
@@ -14,6 +14,7 @@ import type {
 } from './types.js';
 
 const DEFAULT_FIND_LIMIT = 100_000;
+const DEFAULT_MAX_TIMESTAMPS = 1_000_000;
 const DEFAULT_RESOLUTION_MS = 10_000;
 /** How much data before `start` is inspected to find the native resolution of each series. */
 const RESOLUTION_PROBE_MS = 3_600_000;
@@ -42,7 +43,6 @@ interface MetricBlockState {
 interface Incident {
   anomalous: boolean;
   incidentId: string;
-  lastSeen: number;
 }
 
 interface DetectBlockState {
@@ -128,6 +128,16 @@ class EngineComputation implements Computation {
     this.lastT = options.stop === undefined ? Number.POSITIVE_INFINITY : Math.floor(options.stop / R) * R;
     this.nextT = this.firstT - Math.ceil(warmup / R) * R;
     if (this.lastT < this.firstT) this.finished = true;
+    const limit = options.maxTimestamps ?? DEFAULT_MAX_TIMESTAMPS;
+    const span = Math.floor(((this.live ? Math.max(now(), this.firstT) : this.lastT) - this.nextT) / R) + 1;
+    if (!this.finished && span > limit) {
+      throw new ProgramError({
+        errorType: 'ANALYTICS_PROGRAM_TYPE_ERROR',
+        message: `The time range covers ${span} logical timestamps at resolution ${R} ms; at most ${limit} are computed`,
+        line: 1,
+        column: 1,
+      });
+    }
   }
 
   advance(upToMs: number): TimestampOutput[] {
@@ -228,26 +238,21 @@ class EngineComputation implements Computation {
     const on = detect.on.at(T);
     const off = detect.off?.at(T);
     const transitions: Array<{ info: SeriesInfo; incident: Incident; fired: boolean }> = [];
+    const lastSeen = detect.on instanceof WhenNode ? detect.on.lastSeen : undefined;
     for (const [key, sample] of on) {
       let incident = state.incidents.get(key);
       if (incident === undefined) {
-        incident = { anomalous: false, incidentId: '', lastSeen: T };
+        incident = { anomalous: false, incidentId: '' };
         state.incidents.set(key, incident);
       }
-      incident.lastSeen = T;
       if (!incident.anomalous) {
         if (sample.v === 1) transitions.push({ info: sample.s, incident, fired: true });
-      } else if (off !== undefined ? correlatedValue(off, sample.s) === 1 : sample.v !== 1) {
-        transitions.push({ info: sample.s, incident, fired: false });
+        continue;
       }
-    }
-    for (const [key, incident] of state.incidents) {
-      if (!incident.anomalous || on.has(key)) continue;
-      const info = this.incidentInfo.get(incident);
-      if (info === undefined) continue;
-      const offValue = off === undefined ? undefined : correlatedValue(off, info);
-      const expired = detect.autoResolveAfterMs !== undefined && T - incident.lastSeen >= detect.autoResolveAfterMs;
-      if (off === undefined || offValue === 1 || expired) transitions.push({ info, incident, fired: false });
+      const silentFor = T - (lastSeen?.get(key) ?? T);
+      const autoResolved = detect.autoResolveAfterMs !== undefined && silentFor >= detect.autoResolveAfterMs;
+      const cleared = off !== undefined ? correlatedValue(off, sample.s) === 1 : sample.v !== 1;
+      if (cleared || autoResolved) transitions.push({ info: sample.s, incident, fired: false });
     }
     for (const { info, incident, fired } of transitions) {
       const tsId = this.tsIdFor(state.tsIds, `D${state.index}\u0000${info.key}`, info.key);
@@ -258,13 +263,10 @@ class EngineComputation implements Computation {
       if (fired) {
         incident.anomalous = true;
         incident.incidentId = stableId(`incident\u0000${tsId}\u0000${T}`);
-        this.incidentInfo.set(incident, info);
       } else incident.anomalous = false;
       output.events.push(this.event(state, tsId, info, incident, fired, T));
     }
   }
-
-  private readonly incidentInfo = new WeakMap<Incident, SeriesInfo>();
 
   private eventMetadata(state: DetectBlockState, tsId: string, info: SeriesInfo): OutputMetadata {
     const contexts: Record<string, unknown> = {};

@@ -790,6 +790,8 @@ export class WhenNode extends StreamNode {
   private readonly history: Array<Set<string>> = [];
   private readonly trueCounts = new Map<string, number>();
   private readonly known = new Map<string, SeriesInfo>();
+  /** Last timestamp at which the predicate had a value, by series key (for auto_resolve_after). */
+  readonly lastSeen = new Map<string, number>();
 
   constructor(
     predicate: StreamNode,
@@ -814,6 +816,7 @@ export class WhenNode extends StreamNode {
     const trueNow = new Set<string>();
     for (const [key, sample] of (this.inputs[0] as StreamNode).at(T)) {
       if (!this.known.has(key)) this.known.set(key, asComputed(sample.s));
+      this.lastSeen.set(key, T);
       if (sample.v !== 0) {
         trueNow.add(key);
         this.trueCounts.set(key, (this.trueCounts.get(key) ?? 0) + 1);

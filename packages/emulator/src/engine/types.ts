@@ -43,6 +43,12 @@ export interface ComputationOptions {
   jobId?: string;
   /** Largest number of input MTS one data() may match before FIND_LIMITED_RESULT_SET. */
   findLimit?: number;
+  /**
+   * Largest number of logical timestamps a computation may span (history needed before `start` included; for live
+   * computations, up to now). Larger ranges are rejected with a ProgramError so a request cannot stall the process.
+   * Default 1 000 000.
+   */
+  maxTimestamps?: number;
 }
 
 /** The properties of one output time series, sent as a `metadata` message before its first value. */

@@ -219,3 +219,79 @@ describe('publish variants', () => {
     expect(result.rel('X')[10]).toEqual({ '': 4 });
   });
 });
+
+describe('detect variants', () => {
+  const source = new MemorySource();
+  // a: high from +10 to +30, then silent; b: high at +20 only.
+  source.add(
+    'cpu',
+    { host: 'a' },
+    at([
+      [10, 90],
+      [20, 95],
+      [30, 99],
+    ]),
+  );
+  source.add(
+    'cpu',
+    { host: 'b' },
+    at([
+      [10, 10],
+      [20, 95],
+      [30, 10],
+      [40, 10],
+      [50, 10],
+      [60, 10],
+    ]),
+  );
+  source.add(
+    'mem',
+    { host: 'a' },
+    at([
+      [10, 1],
+      [20, 9],
+      [30, 9],
+    ]),
+  );
+  source.add(
+    'mem',
+    { host: 'b' },
+    at([
+      [10, 9],
+      [20, 9],
+      [30, 9],
+    ]),
+  );
+  const options = { start: T0 + 10_000, stop: T0 + 60_000 };
+  const events = (program: string) =>
+    run(program, source, options).outputs.flatMap((o) =>
+      o.events.map((e) => `${(e.timestampMs - T0) / 1000}:${String(e.metadata.host)}:${String(e.properties.is)}`),
+    );
+
+  it('with off= an incident stays open while its input is silent, and auto_resolve_after clears it', () => {
+    const detector = "A = data('cpu')\ndetect(A > 80, off=A < 50%s).publish('d')";
+    expect(events(detector.replace('%s', ''))).toEqual(['10:a:anomalous', '20:b:anomalous', '30:b:ok']);
+    expect(events(detector.replace('%s', ", auto_resolve_after='20s'"))).toEqual([
+      '10:a:anomalous',
+      '20:b:anomalous',
+      '30:b:ok',
+      '50:a:ok',
+    ]);
+  });
+
+  it('combines conditions with and/or/not per series', () => {
+    const prelude = "A = data('cpu')\nM = data('mem')\n";
+    expect(events(`${prelude}detect(when(A > 80) and when(M > 5)).publish('d')`)).toEqual([
+      '20:a:anomalous',
+      '20:b:anomalous',
+      '30:b:ok',
+      '40:a:ok',
+    ]);
+    expect(events(`${prelude}detect(A > 80 or M < 5).publish('d')`)[0]).toBe('10:a:anomalous');
+    expect(events(`${prelude}detect(not (A < 80)).publish('d')`)[0]).toBe('10:a:anomalous');
+  });
+
+  it('a detect that is not published raises nothing', () => {
+    expect(events("A = data('cpu')\nd = detect(A > 80)")).toEqual([]);
+  });
+});

@@ -127,3 +127,21 @@ describe('program errors', () => {
     expect(computation.advance(T0 + 10_000)[0]?.publishes[0]?.values.map((v) => v.value)).toEqual([3]);
   });
 });
+
+describe('time range guard', () => {
+  it('rejects a range with more logical timestamps than maxTimestamps', () => {
+    const run = (maxTimestamps?: number) =>
+      startComputation("data('cpu').publish()", {
+        source,
+        start: 0,
+        stop: T0,
+        resolutionMs: 1_000,
+        ...(maxTimestamps === undefined ? {} : { maxTimestamps }),
+      });
+    expect(() => run()).toThrow(ProgramError);
+    expect(() => run(10)).toThrow(/logical timestamps/);
+    expect(() =>
+      startComputation("data('cpu').publish()", { source, start: T0, stop: T0 + 20_000, maxTimestamps: 3 }),
+    ).not.toThrow();
+  });
+});
