@@ -166,7 +166,11 @@ describe('live computations', () => {
         [20, 2],
       ]),
     );
-    const computation = startComputation("data('cpu').publish('A')", { source, start: T0 + 10_000 });
+    const computation = startComputation("data('cpu').publish('A')", {
+      source,
+      start: T0 + 10_000,
+      now: () => T0 + 20_000,
+    });
     const first = computation.advance(T0 + 20_000);
     expect(first.map((o) => o.logicalTimestampMs - T0)).toEqual([10_000, 20_000]);
     expect(first[0]?.newMetadata).toHaveLength(1);
