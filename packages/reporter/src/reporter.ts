@@ -1,14 +1,7 @@
 import { ClosedError, type Logger, normalizeLogger, SfxError, ValidationError } from '@sfx/core';
 import { IngestClient, type IngestClientOptions } from '@sfx/ingest';
 import { ReportError } from './errors.js';
-import {
-  BatchBuilder,
-  type Datapoint,
-  type DatapointBatch,
-  mergeDimensions,
-  type Naming,
-  registryPoints,
-} from './naming.js';
+import { BatchBuilder, type DatapointBatch, mergeDimensions, type Naming, registryPoints } from './naming.js';
 import type { Dimensions, MetricsRegistry } from './registry.js';
 import type { MetricSource } from './source.js';
 
@@ -289,10 +282,8 @@ export class SignalFxReporter {
 
   #fail(error: SfxError): void {
     this.#stats.errors++;
-    this.#logger.warn(
-      { code: error.code, metric: (error as ReportError).metric, cause: String((error as Error).cause ?? '') },
-      error.message,
-    );
+    const metric = error instanceof ReportError ? error.metric : undefined;
+    this.#logger.warn({ code: error.code, metric, cause: String(error.cause ?? '') }, error.message);
     if (!this.#onError) return;
     try {
       this.#onError(error);
@@ -341,5 +332,3 @@ export class SignalFxReporter {
 function countPoints(batch: DatapointBatch): number {
   return (batch.gauges?.length ?? 0) + (batch.counters?.length ?? 0) + (batch.cumulativeCounters?.length ?? 0);
 }
-
-export type { Datapoint };
