@@ -738,7 +738,12 @@ class Interpreter {
       throw typeError(`map() lambda must return a number, not ${typeName(probe)}`, pos);
     }
     return (v) => {
-      const result = apply(v);
+      let result: Value;
+      try {
+        result = apply(v);
+      } catch {
+        return undefined; // e.g. a division by zero for this value: no value, like stream arithmetic
+      }
       if (typeof result === 'number') return result;
       if (typeof result === 'boolean') return result ? 1 : 0;
       return undefined;

@@ -303,7 +303,7 @@ export class MapNode extends StreamNode {
     const out: Frame = new Map();
     for (const [key, sample] of (this.inputs[0] as StreamNode).at(T)) {
       const v = this.fn(sample.v, this);
-      if (v !== undefined && !Number.isNaN(v))
+      if (v !== undefined && Number.isFinite(v))
         out.set(key, { s: this.keepIdentity ? sample.s : asComputed(sample.s), v });
     }
     return out;

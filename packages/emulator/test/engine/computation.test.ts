@@ -299,3 +299,16 @@ describe('detect variants', () => {
     expect(events("A = data('cpu')\nd = detect(A > 80)")).toEqual([]);
   });
 });
+
+describe('map() with a lambda that fails for some values', () => {
+  it('gives no value where the lambda divides by zero', () => {
+    const source = new MemorySource();
+    source.add('x', { host: 'a' }, at([[10, 0]]));
+    source.add('x', { host: 'b' }, at([[10, 4]]));
+    const result = run("data('x').map(lambda v: 1 / v).publish('X')", source, {
+      start: T0 + 10_000,
+      stop: T0 + 10_000,
+    });
+    expect(result.rel('X', byHost)[10]).toEqual({ b: 0.25 });
+  });
+});
