@@ -256,6 +256,20 @@ function readInt64(view: DataView, offset: number): number {
 export function decodeFrame(bytes: Uint8Array, options?: DecodeOptions & { longAsBigInt?: false }): DecodedFrame;
 export function decodeFrame(bytes: Uint8Array, options: DecodeOptions): DecodedFrame<DataValue>;
 export function decodeFrame(bytes: Uint8Array, options?: DecodeOptions): DecodedFrame<DataValue> {
+  const header = readHeader(bytes, options?.maxInflatedBytes);
+  if (header.json) return decodeJsonBody(header.body, header.start, header.channel);
+  return decodeDataBody(header.body, header.start, header.version, header.channel, options?.longAsBigInt === true);
+}
+
+interface FrameHeader {
+  version: number;
+  channel: string;
+  json: boolean;
+  body: Uint8Array;
+  start: number;
+}
+
+function readHeader(bytes: Uint8Array, maxInflatedBytes: number | undefined): FrameHeader {
   if (!(bytes instanceof Uint8Array)) throw new FrameDecodeError('a frame must be a Uint8Array');
   const length = bytes.length;
   if (length < HEADER_BYTES) {
@@ -285,19 +299,87 @@ export function decodeFrame(bytes: Uint8Array, options?: DecodeOptions): Decoded
   let start = HEADER_BYTES;
   if ((flags & FLAG_GZIP) !== 0) {
     try {
-      body = gunzipSync(bytes.subarray(HEADER_BYTES), {
-        maxOutputLength: options?.maxInflatedBytes ?? DEFAULT_MAX_INFLATED,
-      });
+      body = gunzipSync(bytes.subarray(HEADER_BYTES), { maxOutputLength: maxInflatedBytes ?? DEFAULT_MAX_INFLATED });
     } catch (cause) {
       throw new FrameDecodeError(`frame body does not inflate: ${(cause as Error).message}`, { channel, cause });
     }
     start = 0;
   }
-  if ((flags & FLAG_JSON) !== 0) return decodeJsonBody(body, start, channel);
-  if (typeCode !== TYPE_DATA) {
+  const json = (flags & FLAG_JSON) !== 0;
+  if (!json && typeCode !== TYPE_DATA) {
     throw new UnsupportedFrameError(`message type ${typeCode} has no binary body format`, { channel });
   }
-  return decodeDataBody(body, start, version, channel, options?.longAsBigInt === true);
+  return { version, channel, json, body, start };
+}
+
+/**
+ * @internal The streaming fast path: decodes a data frame's points straight into the record
+ * `open` returns (merging without an intermediate array), then calls `close`. `open` returning
+ * undefined skips the points. JSON frames are returned for the caller to route. Throws like
+ * `decodeFrame`.
+ */
+export function decodeFrameInto(
+  bytes: Uint8Array,
+  open: (channel: string, logicalTimestampMs: number, maxDelayMs: number | undefined) => Record<string, number | null> | undefined,
+  close: (channel: string) => void,
+): JsonFrame | undefined {
+  const { version, channel, json, body, start } = readHeader(bytes, undefined);
+  if (json) return decodeJsonBody(body, start, channel);
+  const available = body.length - start;
+  const fixed = version === 1 ? 12 : 20;
+  if (available < fixed) {
+    throw new FrameDecodeError(`data body of ${available} bytes is shorter than its ${fixed}-byte header`, { channel });
+  }
+  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  const count = view.getUint32(start + fixed - 4);
+  if (count > (available - fixed) / RECORD_BYTES) {
+    throw new FrameDecodeError(`data body announces ${count} records but holds ${available - fixed} bytes of records`, {
+      channel,
+    });
+  }
+  const target = open(channel, readInt64(view, start), version === 1 ? undefined : readInt64(view, start + 8));
+  if (target === undefined) return undefined;
+  if (cacheText === undefined) ensureTables();
+  const useCache = bypassFrames === 0;
+  if (useCache) cacheMisses = 0;
+  else bypassFrames--;
+  const p = pairTable!;
+  let offset = start + fixed;
+  for (let i = 0; i < count; i++) {
+    const kind = body[offset]!;
+    const tsId = useCache
+      ? tsIdAt(body, offset + 1)
+      : tsIdFromParts(
+          p,
+          body[offset + 1]!,
+          body[offset + 2]!,
+          body[offset + 3]!,
+          body[offset + 4]!,
+          body[offset + 5]!,
+          body[offset + 6]!,
+          body[offset + 7]!,
+          body[offset + 8]!,
+        );
+    const at = offset + 9;
+    if (kind === 2) target[tsId] = view.getFloat64(at);
+    else if (kind === 1 || kind === 3) target[tsId] = view.getInt32(at) * TWO_POW_32 + view.getUint32(at + 4);
+    else if (kind === 0) target[tsId] = null;
+    else throw new FrameDecodeError(`record ${i} has unknown value type ${kind}`, { channel });
+    offset += RECORD_BYTES;
+  }
+  noteCacheUse(useCache, count);
+  close(channel);
+  return undefined;
+}
+
+function noteCacheUse(useCache: boolean, count: number): void {
+  if (useCache && count >= 64) {
+    missingFrames = cacheMisses * 2 > count ? missingFrames + 1 : 0;
+    if (missingFrames >= 2) {
+      missingFrames = 0;
+      bypassFrames = 32;
+    }
+  }
 }
 
 function decodeJsonBody(body: Uint8Array, start: number, channel: string): JsonFrame {
@@ -372,13 +454,7 @@ function decodeDataBody(
     data.push({ tsId, value, valueType: VALUE_TYPES[kind]! });
     offset += RECORD_BYTES;
   }
-  if (useCache && count >= 64) {
-    missingFrames = cacheMisses * 2 > count ? missingFrames + 1 : 0;
-    if (missingFrames >= 2) {
-      missingFrames = 0;
-      bypassFrames = 32;
-    }
-  }
+  noteCacheUse(useCache, count);
   const frame: DataFrame<DataValue> = { type: 'data', channel, logicalTimestampMs, data };
   if (version !== 1) frame.maxDelayMs = readInt64(view, start + 8);
   return frame;

@@ -241,10 +241,25 @@ export class Computation implements AsyncIterable<ComputationMessage>, AsyncIter
 
   /** @internal One data message (binary or JSON form). */
   _receiveData(input: DataInput): void {
-    if (this.#finished) return;
-    const timestamp = input.logicalTimestampMs;
+    const target = this._openData(input.logicalTimestampMs, input.maxDelayMs ?? undefined);
+    if (target === undefined) return;
+    const points = input.data;
+    for (let i = 0; i < points.length; i++) {
+      const point = points[i]!;
+      const value = point.value;
+      target[point.tsId] = typeof value === 'bigint' ? Number(value) : value;
+    }
+    this._closeData();
+  }
+
+  /**
+   * @internal Starts taking the points of one data message: returns the record to merge them
+   * into, or undefined to skip them. `_closeData` must follow.
+   */
+  _openData(timestamp: number, maxDelayMs: number | undefined): Record<string, number | null> | undefined {
+    if (this.#finished) return undefined;
     if (this.#resumedAfter !== undefined) {
-      if (timestamp <= this.#resumedAfter) return;
+      if (timestamp <= this.#resumedAfter) return undefined;
       this.#resumedAfter = undefined;
     }
     if (this.#state !== 'data-received') this.#state = 'data-received';
@@ -260,17 +275,16 @@ export class Computation implements AsyncIterable<ComputationMessage>, AsyncIter
         this.#countFlushEnabled = false;
         this.#logger.warn({ channel: this.channel, timestamp }, 'more data messages than expected for one timestamp');
       }
-      const maxDelayMs = input.maxDelayMs ?? undefined;
       batch = { logicalTimestampMs: timestamp, maxDelayMs, data: {}, messages: 0 };
       this.#batch = batch;
     }
-    const target = batch.data;
-    const points = input.data;
-    for (let i = 0; i < points.length; i++) {
-      const point = points[i]!;
-      const value = point.value;
-      target[point.tsId] = typeof value === 'bigint' ? Number(value) : value;
-    }
+    return batch.data;
+  }
+
+  /** @internal Ends the data message `_openData` started. */
+  _closeData(): void {
+    const batch = this.#batch;
+    if (batch === undefined) return;
     batch.messages++;
     if (this.#countFlushEnabled && batch.messages === this.#messagesPerTimestamp) this.#flush();
   }

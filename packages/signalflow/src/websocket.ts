@@ -9,7 +9,7 @@ import {
   TimeoutError,
 } from '@sfx/core';
 import WebSocket from 'ws';
-import { decodeFrame } from './codec.js';
+import { decodeFrameInto, type JsonFrame } from './codec.js';
 import { Computation, type ComputationDriver } from './computation.js';
 import { FrameDecodeError, UnsupportedFrameError } from './errors.js';
 import type { AttachRequest, ClientRequest, ExecuteRequest, ServerMessage } from './messages.js';
@@ -299,9 +299,9 @@ export class WebSocketTransport implements ComputationDriver {
       if (typeof message === 'object' && message !== null) this.#route(socket, message as ServerMessage, undefined);
       return;
     }
-    let frame: ReturnType<typeof decodeFrame>;
+    let frame: JsonFrame | undefined;
     try {
-      frame = decodeFrame(data);
+      frame = decodeFrameInto(data, this.#openData, this.#closeData);
     } catch (error) {
       const channel = (error as FrameDecodeError).channel;
       if (error instanceof UnsupportedFrameError) {
@@ -317,12 +317,15 @@ export class WebSocketTransport implements ComputationDriver {
       }
       return;
     }
-    if (frame.type === 'data') {
-      this.#channels.get(frame.channel)?.computation._receiveData(frame);
-    } else {
-      this.#route(socket, frame.message as unknown as ServerMessage, frame.channel || undefined);
-    }
+    if (frame !== undefined) this.#route(socket, frame.message as unknown as ServerMessage, frame.channel || undefined);
   }
+
+  readonly #openData = (channel: string, timestamp: number, maxDelayMs: number | undefined) =>
+    this.#channels.get(channel)?.computation._openData(timestamp, maxDelayMs);
+
+  readonly #closeData = (channel: string): void => {
+    this.#channels.get(channel)?.computation._closeData();
+  };
 
   #route(socket: WebSocket, message: ServerMessage, frameChannel: string | undefined): void {
     const type = message.type;
