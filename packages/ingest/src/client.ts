@@ -1,4 +1,4 @@
-import { gzip } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import {
   ClosedError,
   HttpClient,
@@ -74,7 +74,7 @@ export interface IngestClientOptions {
   encoding?: Encoding;
   /** Gzip bodies: `true` (level 1), `false`, or a zlib level 1–9. Default `true`. */
   compress?: boolean | number;
-  /** Datapoints per request. Default 1,000. */
+  /** Datapoints per request. Default 5,000 (or `maxQueueSize` when smaller). */
   batchSize?: number;
   /** A partial batch leaves this long after its first datapoint, in ms. Default 500. */
   flushIntervalMs?: number;
@@ -130,8 +130,6 @@ export interface IngestStats {
 interface Batch {
   count: number;
   body: Buffer | undefined;
-  /** True once the body is ready to post. */
-  ready: boolean;
   compressed: boolean;
   done: boolean;
   result: Promise<FlushResult>;
@@ -164,9 +162,15 @@ const LISTS = [
   ['cumulativeCounters', 'cumulative_counter'],
 ] as const;
 
-const MAX_CONCURRENT_COMPRESSIONS = 4;
-
 const OVERFLOW_POLICIES: readonly OverflowPolicy[] = ['drop-oldest', 'drop-newest', 'reject'];
+
+/**
+ * Datapoints per request. Measured on the benchmark, requests of 5,000 cost about a quarter less
+ * CPU per datapoint than requests of 1,000 (the per-request work is fixed); gzipped they are ~50 KB.
+ */
+const DEFAULT_BATCH_SIZE = 5000;
+/** The pending-batch buffer grows as needed and is brought back to this size when idle. */
+const IDLE_BUFFER_BYTES = 64 * 1024;
 
 /** The ingest defaults: enough retry budget to ride out a restart of a few seconds. */
 const DEFAULT_INGEST_RETRY: RetryOptions = {
@@ -232,8 +236,6 @@ export class IngestClient implements AsyncDisposable {
   readonly #inFlight = new Set<Batch>();
   #inFlightCount = 0;
   readonly #pendingEvents = new Set<Promise<unknown>>();
-  readonly #toCompress: Batch[] = [];
-  #compressing = 0;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
   #closing: Promise<FlushResult> | undefined;
@@ -267,9 +269,9 @@ export class IngestClient implements AsyncDisposable {
         field: 'compress',
       });
     }
-    this.#batchSize = positiveInteger(options.batchSize, 1000, 'batchSize');
-    this.#flushIntervalMs = positiveInteger(options.flushIntervalMs, 500, 'flushIntervalMs', 0);
     this.#maxQueueSize = positiveInteger(options.maxQueueSize, 100_000, 'maxQueueSize');
+    this.#batchSize = positiveInteger(options.batchSize, Math.min(DEFAULT_BATCH_SIZE, this.#maxQueueSize), 'batchSize');
+    this.#flushIntervalMs = positiveInteger(options.flushIntervalMs, 500, 'flushIntervalMs', 0);
     if (this.#maxQueueSize < this.#batchSize) {
       throw new ValidationError(
         `maxQueueSize (${this.#maxQueueSize}) must be at least batchSize (${this.#batchSize})`,
@@ -306,9 +308,7 @@ export class IngestClient implements AsyncDisposable {
       ...(options.ca === undefined ? {} : { ca: options.ca }),
     });
     this.#encoder =
-      encoding === 'protobuf'
-        ? new ProtobufDatapointEncoder(Math.min(this.#batchSize * 128, 1 << 20))
-        : new JsonDatapointEncoder();
+      encoding === 'protobuf' ? new ProtobufDatapointEncoder(IDLE_BUFFER_BYTES) : new JsonDatapointEncoder();
     if (options.flushOnExit ?? true) registerExitFlush(this);
   }
 
@@ -462,62 +462,28 @@ export class IngestClient implements AsyncDisposable {
       this.#timer = undefined;
     }
     while (this.#encoder.count > 0) this.#seal(Math.min(this.#encoder.count, this.#batchSize));
-    this.#encoder.shrink(Math.min(this.#batchSize * 128, 1 << 20));
+    this.#encoder.shrink(IDLE_BUFFER_BYTES);
     this.#pump();
   }
 
   #seal(count: number): void {
-    const raw = this.#encoder.take(count);
+    // Gzip (level 1) right here, on the main thread, from the encoder's own buffer: about 0.1 µs
+    // per datapoint. Measured against thread-pool gzip, this is faster end to end (posting can start
+    // while the application is still sending) and keeps far less memory: no raw copy and no deflate
+    // state per waiting batch. A waiting batch then takes about a tenth of its raw size.
+    const level = this.#compressLevel;
+    const body =
+      level === undefined ? this.#encoder.take(count) : gzipSync(this.#encoder.take(count, false), { level });
     let settle!: (result: FlushResult) => void;
     const result = new Promise<FlushResult>((resolve) => {
       settle = resolve;
     });
-    const batch: Batch = {
-      count,
-      body: raw,
-      ready: this.#compressLevel === undefined,
-      compressed: false,
-      done: false,
-      result,
-      settle,
-    };
-    this.#waiting.push(batch);
+    this.#waiting.push({ count, body, compressed: level !== undefined, done: false, result, settle });
     this.#waitingCount += count;
-    if (this.#compressLevel !== undefined) {
-      this.#toCompress.push(batch);
-      this.#compressNext();
-    }
-  }
-
-  /**
-   * Gzips sealed batches on the thread pool, a few at a time: each job holds its own deflate
-   * state, so starting one per batch in a burst would cost far more memory than the data.
-   * A compressed waiting batch takes about a tenth of the memory of a raw one.
-   */
-  #compressNext(): void {
-    while (this.#compressing < MAX_CONCURRENT_COMPRESSIONS && this.#toCompress.length > 0) {
-      const batch = this.#toCompress.shift()!;
-      if (batch.done) continue;
-      this.#compressing++;
-      gzip(batch.body!, { level: this.#compressLevel! }, (error, compressed) => {
-        this.#compressing--;
-        if (!batch.done) {
-          if (error) {
-            this.#logger.warn({ err: error }, '@sfx/ingest: gzip failed; sending uncompressed');
-          } else {
-            batch.body = compressed;
-            batch.compressed = true;
-          }
-          batch.ready = true;
-        }
-        this.#compressNext();
-        this.#pump();
-      });
-    }
   }
 
   #pump(): void {
-    while (this.#inFlight.size < this.#maxInFlight && this.#waiting.length > 0 && this.#waiting[0]!.ready) {
+    while (this.#inFlight.size < this.#maxInFlight && this.#waiting.length > 0) {
       const batch = this.#waiting.shift()!;
       this.#waitingCount -= batch.count;
       this.#post(batch);

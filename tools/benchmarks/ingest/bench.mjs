@@ -13,8 +13,9 @@ const arg = (name, fallback) => {
 const DATAPOINTS = arg('datapoints', 200_000);
 const ROUNDS = arg('rounds', 3);
 const CHUNK = arg('chunk', 1000);
-const BATCH = arg('batch', 1000);
-const PEER_BATCH = arg('peer-batch', 300);
+// 0: each client's default batch size (ours 5,000, the peer 300).
+const BATCH = arg('batch', 0);
+const PEER_BATCH = arg('peer-batch', 0);
 
 const sink = fork(here('./sink.mjs'), { stdio: 'inherit' });
 const [{ port }] = await once(sink, 'message');
@@ -96,7 +97,7 @@ summary.peer.queueBytesPerDatapoint = queuePeer.bytesPerQueued;
 
 const fmt = (n, digits = 2) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits }) : String(n));
 console.log(`\n@sfx/ingest vs signalfx (peer): ${DATAPOINTS} gauges with 3 dimensions, ${ROUNDS} rounds, medians`);
-console.log(`node ${process.version}, batch size ${BATCH} (ours) and ${PEER_BATCH} (peer), ${CHUNK} datapoints per send() call\n`);
+console.log(`node ${process.version}, batch size ${BATCH || 'default (5,000)'} (ours) and ${PEER_BATCH || 'default (300)'} (peer), ${CHUNK} datapoints per send() call\n`);
 const rows = [
   ['datapoints/s end to end', 'datapointsPerSecond', 0],
   ['client CPU seconds', 'cpuSeconds', 3],

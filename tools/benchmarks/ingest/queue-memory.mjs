@@ -23,11 +23,11 @@ const heap = () => {
 const logger = { error() {}, warn() {}, info() {}, debug() {} };
 let client;
 if (which === 'ours') {
-  client = new IngestClient({ token: 'bench', endpoint, batchSize, maxQueueSize: total * 2, flushOnExit: false, logger, retry: { maxAttempts: 1000, maxElapsedMs: 600_000, initialDelayMs: 10_000 } });
+  client = new IngestClient({ token: 'bench', endpoint, ...(batchSize ? { batchSize } : {}), maxQueueSize: total * 2, flushOnExit: false, logger, retry: { maxAttempts: 1000, maxElapsedMs: 600_000, initialDelayMs: 10_000 } });
 } else {
   // The peer logs each failed request to the console; silence it for the measurement.
   console.error = () => {};
-  client = new signalfx.Ingest('bench', { ingestEndpoint: endpoint, batchSize });
+  client = new signalfx.Ingest('bench', { ingestEndpoint: endpoint, ...(batchSize ? { batchSize } : {}) });
 }
 const timestamp = 1_700_000_000_000;
 const before = heap();
