@@ -27,10 +27,14 @@ const ask = async (cmd) => {
 
 async function run(which) {
   await ask('reset');
-  const child = fork(here('./client.mjs'), [which, String(port), String(DATAPOINTS), String(CHUNK), String(BATCH), String(PEER_BATCH)], {
-    execArgv: ['--expose-gc'],
-    stdio: 'inherit',
-  });
+  const child = fork(
+    here('./client.mjs'),
+    [which, String(port), String(DATAPOINTS), String(CHUNK), String(BATCH), String(PEER_BATCH)],
+    {
+      execArgv: ['--expose-gc'],
+      stdio: 'inherit',
+    },
+  );
   const [{ started }] = await once(child, 'message');
   // Wait until the sink has everything, or nothing has arrived for 5 s.
   let stats;
@@ -62,7 +66,10 @@ async function run(which) {
 }
 
 async function queueMemory(which) {
-  const child = fork(here('./queue-memory.mjs'), [which, '100000', String(which === 'ours' ? BATCH : PEER_BATCH)], { execArgv: ['--expose-gc'], stdio: 'inherit' });
+  const child = fork(here('./queue-memory.mjs'), [which, '100000', String(which === 'ours' ? BATCH : PEER_BATCH)], {
+    execArgv: ['--expose-gc'],
+    stdio: 'inherit',
+  });
   const [result] = await once(child, 'message');
   await once(child, 'exit');
   return result;
@@ -86,7 +93,14 @@ const summary = {};
 for (const which of Object.keys(results)) {
   const runs = results[which];
   summary[which] = {};
-  for (const key of ['datapointsPerSecond', 'cpuSeconds', 'cpuMicrosPerDatapoint', 'rssGrowthMB', 'wireBytesPerDatapoint', 'lost']) {
+  for (const key of [
+    'datapointsPerSecond',
+    'cpuSeconds',
+    'cpuMicrosPerDatapoint',
+    'rssGrowthMB',
+    'wireBytesPerDatapoint',
+    'lost',
+  ]) {
     summary[which][key] = median(runs.map((r) => r[key]));
   }
 }
@@ -95,9 +109,12 @@ const queuePeer = await queueMemory('peer');
 summary.ours.queueBytesPerDatapoint = queueOurs.bytesPerQueued;
 summary.peer.queueBytesPerDatapoint = queuePeer.bytesPerQueued;
 
-const fmt = (n, digits = 2) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits }) : String(n));
+const fmt = (n, digits = 2) =>
+  Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits }) : String(n);
 console.log(`\n@sfx/ingest vs signalfx (peer): ${DATAPOINTS} gauges with 3 dimensions, ${ROUNDS} rounds, medians`);
-console.log(`node ${process.version}, batch size ${BATCH || 'default (5,000)'} (ours) and ${PEER_BATCH || 'default (300)'} (peer), ${CHUNK} datapoints per send() call\n`);
+console.log(
+  `node ${process.version}, batch size ${BATCH || 'default (5,000)'} (ours) and ${PEER_BATCH || 'default (300)'} (peer), ${CHUNK} datapoints per send() call\n`,
+);
 const rows = [
   ['datapoints/s end to end', 'datapointsPerSecond', 0],
   ['client CPU seconds', 'cpuSeconds', 3],
@@ -117,5 +134,7 @@ for (const [label, key, digits] of rows) {
 const ceiling = summary.ceiling.datapointsPerSecond;
 console.log(`\nwire ceiling (pre-encoded gzip batches posted with undici, 4 at once): ${fmt(ceiling, 0)} datapoints/s`);
 console.log(`@sfx/ingest reaches ${fmt((summary.ours.datapointsPerSecond / ceiling) * 100, 0)}% of the ceiling`);
-console.log(`queue with the sink down: ours held ${queueOurs.queued} datapoints (bounded by maxQueueSize), the peer ${queuePeer.queued} (unbounded)`);
+console.log(
+  `queue with the sink down: ours held ${queueOurs.queued} datapoints (bounded by maxQueueSize), the peer ${queuePeer.queued} (unbounded)`,
+);
 console.log(`\nraw: ${JSON.stringify(results)}`);

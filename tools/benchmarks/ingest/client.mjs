@@ -1,9 +1,10 @@
 // One client run in its own process, so CPU and peak RSS belong to that client alone.
 // argv: <ours|peer|ceiling> <port> <datapoints> <chunk> <batchSize> <peerBatchSize>
 // A batch size of 0 means the client's default (ours 5,000, the peer 300).
-import signalfx from 'signalfx';
-import { IngestClient, encodeDatapoints } from '@sfx/ingest';
+
 import { gzipSync } from 'node:zlib';
+import { encodeDatapoints, IngestClient } from '@sfx/ingest';
+import signalfx from 'signalfx';
 import { Agent, request } from 'undici';
 import { makeGauges } from './data.mjs';
 
@@ -19,7 +20,8 @@ const endpoint = `http://127.0.0.1:${port}`;
 const timestamp = 1_700_000_000_000;
 // The data exists before timing starts, as in an application that already holds its values.
 const chunks = [];
-for (let start = 0; start < total; start += chunk) chunks.push(makeGauges(start, Math.min(chunk, total - start), timestamp));
+for (let start = 0; start < total; start += chunk)
+  chunks.push(makeGauges(start, Math.min(chunk, total - start), timestamp));
 global.gc?.();
 const rssBefore = process.memoryUsage().rss;
 let finish = async () => {};
@@ -43,7 +45,10 @@ if (which === 'ours') {
     return { lost: result.failed + result.dropped };
   };
 } else if (which === 'peer') {
-  const client = new signalfx.Ingest('bench', { ingestEndpoint: endpoint, ...(peerBatchSize ? { batchSize: peerBatchSize } : {}) });
+  const client = new signalfx.Ingest('bench', {
+    ingestEndpoint: endpoint,
+    ...(peerBatchSize ? { batchSize: peerBatchSize } : {}),
+  });
   cpuStart = process.cpuUsage();
   startedAt = Date.now();
   for (const points of chunks) client.send({ gauges: points });

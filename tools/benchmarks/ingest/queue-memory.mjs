@@ -1,8 +1,8 @@
 // Heap kept per queued datapoint while the ingest endpoint is down. Run with --expose-gc.
 // argv: <ours|peer> <datapoints> <batchSize>
 import { createServer } from 'node:net';
-import signalfx from 'signalfx';
 import { IngestClient } from '@sfx/ingest';
+import signalfx from 'signalfx';
 import { makeGauges } from './data.mjs';
 
 const [which, total, batchSize] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4])];
@@ -23,7 +23,15 @@ const heap = () => {
 const logger = { error() {}, warn() {}, info() {}, debug() {} };
 let client;
 if (which === 'ours') {
-  client = new IngestClient({ token: 'bench', endpoint, ...(batchSize ? { batchSize } : {}), maxQueueSize: total * 2, flushOnExit: false, logger, retry: { maxAttempts: 1000, maxElapsedMs: 600_000, initialDelayMs: 10_000 } });
+  client = new IngestClient({
+    token: 'bench',
+    endpoint,
+    ...(batchSize ? { batchSize } : {}),
+    maxQueueSize: total * 2,
+    flushOnExit: false,
+    logger,
+    retry: { maxAttempts: 1000, maxElapsedMs: 600_000, initialDelayMs: 10_000 },
+  });
 } else {
   // The peer logs each failed request to the console; silence it for the measurement.
   console.error = () => {};
