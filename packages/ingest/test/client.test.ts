@@ -266,15 +266,26 @@ describe('validation at send()', () => {
 });
 
 describe('batching', () => {
-  it('sends a batch when it is full, and a partial one after flushIntervalMs', async () => {
+  it('sends a batch as soon as it is full; a partial one waits', async () => {
     const s = await sink();
-    const { c } = client(s, { batchSize: 10, flushIntervalMs: 50 });
+    const { c } = client(s, { batchSize: 10, flushIntervalMs: 60_000 });
     c.send({ gauges: gauges(25) });
     await waitFor(() => s.received.length >= 2);
+    await new Promise((r) => setTimeout(r, 100));
     expect(s.received.length).toBe(2);
-    await waitFor(() => s.received.length >= 3);
+    expect(c.stats()).toMatchObject({ sent: 20, queued: 5 });
+    expect(await c.flush()).toEqual({ sent: 5, failed: 0, dropped: 0 });
     expect(s.datapoints()).toHaveLength(25);
     expect(c.stats()).toMatchObject({ sent: 25, batches: 3, queued: 0, inFlight: 0 });
+  });
+
+  it('sends a partial batch flushIntervalMs after its first datapoint, without flush()', async () => {
+    const s = await sink();
+    const { c } = client(s, { batchSize: 10, flushIntervalMs: 30 });
+    c.send({ gauges: gauges(3) });
+    expect(s.requests).toBe(0);
+    await waitFor(() => c.stats().sent === 3);
+    expect(s.datapoints()).toHaveLength(3);
   });
 
   it('keeps at most maxInFlight requests at once', async () => {
