@@ -320,7 +320,11 @@ function readHeader(bytes: Uint8Array, maxInflatedBytes: number | undefined): Fr
  */
 export function decodeFrameInto(
   bytes: Uint8Array,
-  open: (channel: string, logicalTimestampMs: number, maxDelayMs: number | undefined) => Record<string, number | null> | undefined,
+  open: (
+    channel: string,
+    logicalTimestampMs: number,
+    maxDelayMs: number | undefined,
+  ) => Record<string, number | null> | undefined,
   close: (channel: string) => void,
 ): JsonFrame | undefined {
   const { version, channel, json, body, start } = readHeader(bytes, undefined);

@@ -1,6 +1,7 @@
 import { isSfxError } from '@sfx/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { decodeFrameInto } from '../src/codec.js';
 import { type DataFrame, decodeFrame, encodeDataFrame, encodeJsonFrame } from '../src/index.js';
 
 const tsId = fc.uint8Array({ minLength: 8, maxLength: 8 }).map((b) => Buffer.from(b).toString('base64url'));
@@ -21,11 +22,31 @@ const frame = fc.record({
 });
 
 function decodesOrThrowsSfxError(bytes: Uint8Array): void {
+  let decoded: ReturnType<typeof decodeFrame> | undefined;
   try {
-    const result = decodeFrame(bytes);
-    expect(['data', 'json']).toContain(result.type);
+    decoded = decodeFrame(bytes);
+    expect(['data', 'json']).toContain(decoded.type);
   } catch (error) {
     if (!isSfxError(error)) throw error;
+  }
+  // The streaming path must agree: same points merged, same failures.
+  const merged: Record<string, number | null> = {};
+  let closed = 0;
+  try {
+    const json = decodeFrameInto(
+      bytes,
+      () => merged,
+      () => closed++,
+    );
+    expect(decoded).toBeDefined();
+    if (json) expect(json).toEqual(decoded);
+    else if (decoded?.type === 'data') {
+      expect(closed).toBe(1);
+      expect(merged).toEqual(Object.fromEntries(decoded.data.map((p) => [p.tsId, p.value])));
+    }
+  } catch (error) {
+    if (!isSfxError(error)) throw error;
+    expect(decoded).toBeUndefined();
   }
 }
 
