@@ -16,7 +16,7 @@ describe('in a real process', () => {
       const ingest = { send: (b) => sent.push(b), flush: async () => {}, close: async () => {} };
       const reporter = new SignalFxReporter({ registry, ingest, intervalMs: 50 });
       reporter.start();
-      setTimeout(() => process.stdout.write(`reports ${sent.length > 0}\n`), 300);
+      setTimeout(() => process.stdout.write('reports ' + (sent.length > 0) + '\\n'), 300);
     `;
     const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
       encoding: 'utf8',
