@@ -1,0 +1,30 @@
+// The emulator under test, in its own process so its memory can be measured alone.
+// Started by bench.mjs with --expose-gc; answers { cmd: 'stats' } with store stats and heap figures.
+import { startEmulator } from '@sfx/emulator';
+
+const maxPointsPerSeries = Number(process.argv[2] ?? 10_000);
+const emulator = await startEmulator({ tokens: ['bench'], retention: { maxPointsPerSeries } });
+
+function measure() {
+  globalThis.gc?.();
+  globalThis.gc?.();
+  const memory = process.memoryUsage();
+  return { heapUsed: memory.heapUsed, arrayBuffers: memory.arrayBuffers, rss: memory.rss };
+}
+
+const baseline = measure();
+process.send({ port: emulator.port, baseline });
+process.on('message', async (message) => {
+  if (message.cmd === 'stats') {
+    const stats = emulator.store.stats();
+    const series = emulator.store.allSeries();
+    const now = Date.now();
+    // The retention bound: no series over its point budget, no point older than the age bound.
+    const overBudget = series.filter((s) => s.size > maxPointsPerSeries).length;
+    const tooOld = series.filter((s) => s.points(0, now - 24 * 3_600_000).length > 0).length;
+    process.send({ stats, memory: measure(), overBudget, tooOld });
+  } else if (message.cmd === 'close') {
+    await emulator.close();
+    process.exit(0);
+  }
+});
