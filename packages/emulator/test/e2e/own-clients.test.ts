@@ -57,7 +57,7 @@ describe('our own clients against the emulator: send, query, compute', () => {
         query: 'sf_metric:cpu.utilization AND host:host-1',
         limit: 1,
       })) {
-        ids.push(mts.id);
+        ids.push(String(mts.id));
       }
       expect(ids.sort()).toEqual(
         [
