@@ -1,6 +1,6 @@
 import type { Logger } from '@sfx/core';
 import type { Computation, ComputationOptions } from './engine/types.js';
-import type { MetadataStore } from './rest/metadata-store.js';
+import type { DetectorRecord, MetadataStore } from './rest/metadata-store.js';
 import type { TimeSeriesStore } from './store/time-series-store.js';
 
 /** Starts a computation; the engine's `startComputation`, injectable so the protocol layer can be tested alone. */
@@ -43,6 +43,8 @@ export interface EmulatorContext {
   readonly maxBodyBytes: number;
   readonly signalflow: ResolvedSignalFlowOptions;
   readonly startComputation: ComputationFactory;
+  /** Runs stored detectors; set once the job registry exists. */
+  detectorRunner?: { sync(detector: DetectorRecord): void; remove(id: string): void };
 }
 
 /** True for a configured org token. Ingest accepts only these. */

@@ -7,6 +7,7 @@ import type { ComputationFactory, EmulatorContext, SignalFlowServerOptions } fro
 import { handleIngest } from './http/ingest.js';
 import { RequestError, sendJson, sendText } from './http/util.js';
 import { handleRest } from './rest/api.js';
+import { DetectorRunner } from './rest/detector-runner.js';
 import { MetadataStore } from './rest/metadata-store.js';
 import { JobRegistry } from './signalflow/job.js';
 import { handleSse } from './signalflow/sse.js';
@@ -105,6 +106,7 @@ export async function startEmulatorWith(
     startComputation,
   };
   const jobs = new JobRegistry(context);
+  context.detectorRunner = new DetectorRunner(context, jobs);
 
   const route = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const url = new URL(request.url ?? '/', 'http://emulator');

@@ -499,6 +499,7 @@ async function createDetector(call: RestCall): Promise<void> {
   const fields = validateDetector(call, await jsonBody(call));
   const detector: DetectorRecord = { ...fields, id: newObjectId(), disabledLabels: [], ...stamp(call) };
   call.context.metadata.detectors.set(detector.id, detector);
+  call.context.detectorRunner?.sync(detector);
   sendJson(call.response, 200, detectorView(detector));
 }
 
@@ -512,12 +513,14 @@ async function updateDetector(call: RestCall): Promise<void> {
     ...stamp(call, previous),
   };
   call.context.metadata.detectors.set(detector.id, detector);
+  call.context.detectorRunner?.sync(detector);
   sendJson(call.response, 200, detectorView(detector));
 }
 
 function deleteDetector(call: RestCall): void {
   findDetector(call);
   call.context.metadata.detectors.delete(call.params[0]!);
+  call.context.detectorRunner?.remove(call.params[0]!);
   sendEmpty(call.response, 204);
 }
 

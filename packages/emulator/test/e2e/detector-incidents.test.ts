@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Emulator, startEmulator } from '../../src/index.js';
+import type { TimeSeriesStore } from '../../src/store/time-series-store.js';
+
+let emulator: Emulator;
+
+beforeAll(async () => {
+  emulator = await startEmulator({});
+});
+afterAll(() => emulator.close());
+
+async function api(method: string, path: string, body?: unknown) {
+  const response = await fetch(`${emulator.apiUrl}${path}`, {
+    method,
+    headers: { 'X-SF-Token': 'dev-token', 'Content-Type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return text === '' ? undefined : JSON.parse(text);
+}
+
+async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('not reached in time');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('detectors run live and open incidents', () => {
+  it('opens an incident when the condition holds, and resolves it when it stops holding', async () => {
+    const store = emulator.store as TimeSeriesStore;
+    let value = 1;
+    const add = (timestamp: number) =>
+      store.addDatapoint({ metric: 'queue.depth', metricType: 'gauge', dimensions: { queue: 'q1' }, timestamp, value });
+    // One point every 250 ms so the detector runs at 1 s resolution.
+    for (let t = Date.now() - 5_000; t <= Date.now(); t += 250) add(t);
+    const feeder = setInterval(() => add(Date.now()), 250);
+    try {
+      const detector = await api('POST', '/v2/detector', {
+        name: 'Queue too deep',
+        programText: "detect(when(data('queue.depth') > 10)).publish('deep')",
+        rules: [{ detectLabel: 'deep', severity: 'Major' }],
+      });
+      value = 50;
+      const incident = await until(async () => {
+        const incidents = (await api('GET', '/v2/incident')) as Array<Record<string, unknown>>;
+        return incidents[0];
+      }, 10_000);
+      expect(incident).toMatchObject({
+        detectorId: detector.id,
+        detectorName: 'Queue too deep',
+        detectLabel: 'deep',
+        severity: 'Major',
+        active: true,
+        anomalyState: 'ANOMALOUS',
+      });
+      expect(await api('GET', `/v2/detector/${detector.id}/incidents`)).toHaveLength(1);
+      value = 2;
+      const resolved = await until(async () => {
+        const found = (await api('GET', `/v2/incident/${incident.incidentId}`)) as Record<string, unknown>;
+        return found.active === false ? found : undefined;
+      }, 10_000);
+      expect(resolved).toMatchObject({ anomalyState: 'OK' });
+      expect(await api('GET', '/v2/incident')).toEqual([]);
+      expect(await api('GET', '/v2/incident?includeResolved=true')).toHaveLength(1);
+      const events = (await api('GET', `/v2/detector/${detector.id}/events`)) as Array<Record<string, unknown>>;
+      expect(events.map((event) => event.anomalyState)).toEqual(['ANOMALOUS', 'OK']);
+      await api('DELETE', `/v2/detector/${detector.id}`);
+    } finally {
+      clearInterval(feeder);
+    }
+  });
+});
