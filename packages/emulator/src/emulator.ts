@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import { type Logger, normalizeLogger, SfxError } from '@sfx/core';
 import { WebSocketServer } from 'ws';
 import type { ComputationFactory, EmulatorContext, SignalFlowServerOptions } from './context.js';
+import { type Fault, FaultInjector } from './http/faults.js';
 import { handleIngest } from './http/ingest.js';
 import { RequestError, sendJson, sendText } from './http/util.js';
 import { handleRest } from './rest/api.js';
@@ -51,6 +52,12 @@ export interface Emulator {
   readonly port: number;
   /** What was ingested, for assertions in tests. */
   readonly store: EmulatorStore;
+  /** Makes the next matching HTTP requests fail or wait (429 with Retry-After, 503, delays), for client tests. */
+  injectFault(fault: Fault): void;
+  /** Forgets every injected fault not yet used. */
+  clearFaults(): void;
+  /** Drops every SignalFlow WebSocket at once, as a network failure would; their jobs keep running. Returns how many. */
+  dropConnections(): number;
   /** Stops every job, closes every connection and the server. */
   close(): Promise<void>;
 }
@@ -124,7 +131,8 @@ export async function startEmulatorWith(
     sendJson(response, 404, { code: 404, message: 'HTTP 404 Not Found' });
   };
 
-  const server: Server = createServer((request, response) => {
+  const faults = new FaultInjector();
+  const handle = (request: IncomingMessage, response: ServerResponse): void => {
     route(request, response).catch((error: unknown) => {
       request.resume();
       if (error instanceof RequestError) {
@@ -137,7 +145,10 @@ export async function startEmulatorWith(
       logger.error({ err: error, url: request.url }, 'emulator: request failed');
       sendJson(response, 500, { code: 500, message: 'internal error of the emulator' });
     });
-  });
+  };
+  const server: Server = createServer((request, response) =>
+    faults.apply(request, response, () => handle(request, response)),
+  );
   server.on('clientError', (_error, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
     else socket.destroy();
@@ -188,9 +199,20 @@ export async function startEmulatorWith(
     streamUrl: baseUrl,
     port,
     store,
+    injectFault: (fault) => faults.add(fault),
+    clearFaults: () => faults.clear(),
+    dropConnections() {
+      let dropped = 0;
+      for (const client of wss.clients) {
+        client.terminate();
+        dropped++;
+      }
+      return dropped;
+    },
     close() {
       closing ??= new Promise<void>((resolve) => {
         clearInterval(pruner);
+        faults.clear();
         jobs.close();
         for (const client of wss.clients) client.terminate();
         wss.close();

@@ -6,6 +6,7 @@ export type {
   SeriesSource,
   StoredPoint,
 } from './engine/types.js';
+export type { Fault } from './http/faults.js';
 export { startEmulator } from './start.js';
 export {
   DEFAULT_RETENTION,

@@ -182,3 +182,41 @@ describe('retention', () => {
     }
   });
 });
+
+describe('fault injection', () => {
+  it('answers the next matching requests with the injected status and headers, then recovers', async () => {
+    emulator.injectFault({ path: '/v2/datapoint', status: 429, retryAfterSeconds: 2, throttleType: 'org', times: 2 });
+    emulator.injectFault({ path: '/v2/metric', status: 503 });
+    const body = new TextEncoder().encode(JSON.stringify({ gauge: [{ metric: 'm', value: 1, timestamp: T0 }] }));
+    for (let i = 0; i < 2; i++) {
+      const throttled = await post('/v2/datapoint', body);
+      expect(throttled.status).toBe(429);
+      expect(throttled.headers.get('retry-after')).toBe('2');
+      expect(throttled.headers.get('throttle-type')).toBe('org');
+      await throttled.text();
+    }
+    const ok = await post('/v2/datapoint', body);
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toBe('"OK"');
+    expect(emulator.store.stats().points).toBe(1);
+    const metric = await fetch(`${emulator.apiUrl}/v2/metric`, { headers: { 'X-SF-Token': 'dev-token' } });
+    expect(metric.status).toBe(503);
+    await metric.text();
+  });
+
+  it('delays a request, so clients can test their timeouts', async () => {
+    emulator.injectFault({ path: '/v2/datapoint', delayMs: 2_000 });
+    const body = new TextEncoder().encode(JSON.stringify({ gauge: [{ metric: 'm', value: 1, timestamp: T0 }] }));
+    const error = await fetch(`${emulator.ingestUrl}/v2/datapoint`, {
+      method: 'POST',
+      headers: { 'X-SF-Token': 'dev-token' },
+      body,
+      signal: AbortSignal.timeout(100),
+    }).then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
+    expect((error as Error).name).toBe('TimeoutError');
+    emulator.clearFaults();
+  });
+});

@@ -184,3 +184,23 @@ describe('SignalFlow over WebSocket', () => {
     expect(keepAlive.timestampMs).toEqual(expect.any(Number));
   });
 });
+
+describe('dropConnections', () => {
+  it('drops every socket mid-stream without stopping the job', async () => {
+    await client.authenticate();
+    client.send({ type: 'execute', channel: 'd', program: 'p', start: Date.now() - 5_000, resolution: 1000 });
+    await client.waitFor((messages) => messages.some((m) => m.channel === 'd' && m.event === 'JOB_START'));
+    const handle = client.channel('d').find((m) => m.event === 'JOB_START')!.handle;
+    expect(emulator.dropConnections()).toBe(1);
+    await client.waitFor(() => client.closeCode !== undefined);
+    expect(client.closeCode).toBe(1006);
+    const again = await RawClient.connect(emulator.streamUrl);
+    try {
+      await again.authenticate();
+      again.send({ type: 'attach', channel: 'back', handle });
+      await again.waitFor((messages) => messages.some((m) => m.channel === 'back' && m.type === 'data'));
+    } finally {
+      again.close();
+    }
+  });
+});
