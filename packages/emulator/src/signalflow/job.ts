@@ -141,6 +141,8 @@ export class Job {
     this.attachments.set(sink, attachment);
     sink.send(controlMessage('STREAM_START'));
     sink.send(controlMessage('JOB_START', { handle: this.handle }));
+    // Every series known so far, then the kept history: the replay may not reach back to a series' first value.
+    for (const [tsId, properties] of this.metadata) sink.send({ type: 'metadata', tsId, properties });
     for (const output of this.history) this.emit(attachment, output, true);
     if (this.ended) {
       this.finishAttachment(attachment);
@@ -246,8 +248,10 @@ export class Job {
 
   private emit(attachment: Attachment, output: TimestampOutput, replay: boolean): void {
     const { sink } = attachment;
-    const newMetadata = replay ? output.newMetadata.filter((item) => this.metadata.has(item.tsId)) : output.newMetadata;
-    for (const item of newMetadata) sink.send({ type: 'metadata', tsId: item.tsId, properties: item.properties });
+    if (!replay) {
+      for (const item of output.newMetadata)
+        sink.send({ type: 'metadata', tsId: item.tsId, properties: item.properties });
+    }
     if (!sink.eventsOnly) {
       for (const publish of output.publishes) {
         sink.sendData({
