@@ -27,7 +27,7 @@ const POINTS_PER_SERIES = 500;
 const RESOLUTION = 10_000;
 // 500 points of 10 s each, ending a little before now, aligned on the resolution.
 const BASE = Math.floor((Date.now() - (POINTS_PER_SERIES + 6) * RESOLUTION) / RESOLUTION) * RESOLUTION;
-const valueOf = (host: number, cpu: number, index: number) => host * 100 + cpu * 10 + (index % 5);
+const expectedValue = (host: number, cpu: number, index: number) => host * 100 + cpu * 10 + (index % 5);
 
 let emulator: Emulator;
 
@@ -53,7 +53,7 @@ describe('the signalfx npm client against the emulator', () => {
         for (let cpu = 0; cpu < CPUS; cpu++) {
           gauges.push({
             metric: 'cpu.utilization',
-            value: valueOf(host, cpu, index),
+            value: expectedValue(host, cpu, index),
             timestamp: BASE + index * RESOLUTION,
             dimensions: { host: `host-${host}`, cpu: String(cpu) },
           });

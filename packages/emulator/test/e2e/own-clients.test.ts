@@ -9,7 +9,7 @@ const POINTS = 30;
 const BASE = Math.floor((Date.now() - (POINTS + 6) * R) / R) * R;
 const TOKEN = 'own-token';
 // host-h, cpu c at step i: h * 100 + c * 10 + i; the mean over cpus is h * 100 + 5 + i.
-const valueOf = (host: number, cpu: number, step: number) => host * 100 + cpu * 10 + step;
+const expectedValue = (host: number, cpu: number, step: number) => host * 100 + cpu * 10 + step;
 
 let emulator: Emulator;
 
@@ -28,7 +28,7 @@ describe('our own clients against the emulator: send, query, compute', () => {
           for (let cpu = 0; cpu < 2; cpu++) {
             gauges.push({
               metric: 'cpu.utilization',
-              value: valueOf(host, cpu, step),
+              value: expectedValue(host, cpu, step),
               timestamp: BASE + step * R,
               dimensions: { host: `host-${host}`, cpu: String(cpu) },
             });
