@@ -14,6 +14,8 @@ export interface SignalFlowServerOptions {
   authTimeoutMs?: number;
   /** Binary data-frame header version: 1 (default, read by every client), 2 or 3. */
   dataFrameVersion?: 1 | 2 | 3;
+  /** Send data messages as JSON text frames (uncompressed requests only) instead of binary frames. Default false. */
+  jsonDataFrames?: boolean;
   /** Largest number of input MTS one `data()` may match. Default 10,000. */
   findLimit?: number;
   /** Background (`start`ed or detached) jobs without attachment or keepalive stop after this. Default 10 min. */
@@ -26,10 +28,32 @@ export interface ResolvedSignalFlowOptions {
   keepAliveIntervalMs: number;
   authTimeoutMs: number;
   dataFrameVersion: 1 | 2 | 3;
+  jsonDataFrames: boolean;
   findLimit: number;
   idleJobTimeoutMs: number;
   maxJobs: number;
 }
+
+/** One accepted ingest request, as recorded for assertions (`emulator.ingestRequests()`). */
+export interface IngestRequestRecord {
+  path: '/v2/datapoint' | '/v2/event';
+  /** Epoch ms, the emulator's clock. */
+  receivedAt: number;
+  contentType: string | undefined;
+  contentEncoding: string | undefined;
+  userAgent: string | undefined;
+  /** Body bytes as received (compressed when gzip). */
+  wireBytes: number;
+  /** Body bytes after gunzip. */
+  bodyBytes: number;
+  /** Datapoints or events decoded from the body. */
+  items: number;
+  /** Of those, dropped (no value, too many dimensions, past retention...). */
+  dropped: number;
+}
+
+/** Ingest requests remembered for `ingestRequests()`. */
+export const INGEST_LOG_LIMIT = 1_000;
 
 /** What every request handler shares. */
 export interface EmulatorContext {
@@ -43,6 +67,8 @@ export interface EmulatorContext {
   readonly maxBodyBytes: number;
   readonly signalflow: ResolvedSignalFlowOptions;
   readonly startComputation: ComputationFactory;
+  /** The last accepted ingest requests, oldest first, at most INGEST_LOG_LIMIT. */
+  readonly ingestLog: IngestRequestRecord[];
   /** Runs stored detectors; set once the job registry exists. */
   detectorRunner?: { sync(detector: DetectorRecord): void; remove(id: string): void };
 }

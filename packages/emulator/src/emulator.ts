@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type Logger, normalizeLogger, SfxError } from '@sfx/core';
 import { WebSocketServer } from 'ws';
-import type { ComputationFactory, EmulatorContext, SignalFlowServerOptions } from './context.js';
+import type { ComputationFactory, EmulatorContext, IngestRequestRecord, SignalFlowServerOptions } from './context.js';
 import { type Fault, FaultInjector } from './http/faults.js';
 import { handleIngest } from './http/ingest.js';
 import { RequestError, sendJson, sendText } from './http/util.js';
@@ -52,6 +52,8 @@ export interface Emulator {
   readonly port: number;
   /** What was ingested, for assertions in tests. */
   readonly store: EmulatorStore;
+  /** The last 1,000 accepted ingest requests (sizes, headers, counts), oldest first, for assertions. */
+  ingestRequests(): IngestRequestRecord[];
   /** Makes the next matching HTTP requests fail or wait (429 with Retry-After, 503, delays), for client tests. */
   injectFault(fault: Fault): void;
   /** Forgets every injected fault not yet used. */
@@ -106,11 +108,13 @@ export async function startEmulatorWith(
       keepAliveIntervalMs: positive(sf.keepAliveIntervalMs, 15_000),
       authTimeoutMs: positive(sf.authTimeoutMs, 5_000),
       dataFrameVersion: sf.dataFrameVersion === 2 || sf.dataFrameVersion === 3 ? sf.dataFrameVersion : 1,
+      jsonDataFrames: sf.jsonDataFrames === true,
       findLimit: positive(sf.findLimit, 10_000),
       idleJobTimeoutMs: positive(sf.idleJobTimeoutMs, 10 * 60_000),
       maxJobs: positive(sf.maxJobs, 1_000),
     },
     startComputation,
+    ingestLog: [],
   };
   const jobs = new JobRegistry(context);
   context.detectorRunner = new DetectorRunner(context, jobs);
@@ -199,6 +203,7 @@ export async function startEmulatorWith(
     streamUrl: baseUrl,
     port,
     store,
+    ingestRequests: () => context.ingestLog.map((record) => ({ ...record })),
     injectFault: (fault) => faults.add(fault),
     clearFaults: () => faults.clear(),
     dropConnections() {

@@ -1,4 +1,4 @@
-export type { SignalFlowServerOptions } from './context.js';
+export type { IngestRequestRecord, SignalFlowServerOptions } from './context.js';
 export { type Emulator, EmulatorError, type EmulatorOptions } from './emulator.js';
 export type {
   MetricType,

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decodeDatapoints, decodeEvents, type Encoding } from '@sfx/ingest';
-import { type EmulatorContext, isOrgToken } from '../context.js';
+import { type EmulatorContext, INGEST_LOG_LIMIT, isOrgToken } from '../context.js';
 import type { MetricType } from '../engine/types.js';
 import { header, mediaType, RequestError, readBody, sendJson, sendText } from './util.js';
 
@@ -48,8 +48,11 @@ export async function handleIngest(
     return;
   }
   const encoding = encodingOf(request);
-  const body = await readBody(request, context.maxBodyBytes);
+  const sizes = { wireBytes: 0 };
+  const body = await readBody(request, context.maxBodyBytes, sizes);
   const receivedAt = context.now();
+  let items = 0;
+  let droppedItems = 0;
   if (kind === 'datapoint') {
     let dropped = 0;
     let points: ReturnType<typeof decodeDatapoints>;
@@ -70,15 +73,18 @@ export async function handleIngest(
         dropped++;
         continue;
       }
-      context.store.addDatapoint({
+      const stored = context.store.addDatapoint({
         metric: point.metric,
         metricType: METRIC_TYPES.has(point.metricType) ? point.metricType : 'gauge',
         dimensions,
         timestamp: point.timestamp && point.timestamp > 0 ? point.timestamp : receivedAt,
         value,
       });
+      if (!stored) droppedItems++;
     }
     if (dropped > 0) context.store.countDropped(dropped);
+    items = points.length + dropped;
+    droppedItems = dropped;
   } else {
     let events: ReturnType<typeof decodeEvents>;
     try {
@@ -86,6 +92,7 @@ export async function handleIngest(
     } catch (error) {
       throw decodeFailure(error);
     }
+    items = events.length;
     for (const event of events) {
       const properties: Record<string, string | number | boolean> = {};
       for (const [key, value] of Object.entries(event.properties ?? {})) {
@@ -100,6 +107,18 @@ export async function handleIngest(
       });
     }
   }
+  context.ingestLog.push({
+    path: kind === 'datapoint' ? '/v2/datapoint' : '/v2/event',
+    receivedAt,
+    contentType: header(request, 'content-type'),
+    contentEncoding: header(request, 'content-encoding'),
+    userAgent: header(request, 'user-agent'),
+    wireBytes: sizes.wireBytes,
+    bodyBytes: body.length,
+    items,
+    dropped: droppedItems,
+  });
+  if (context.ingestLog.length > INGEST_LOG_LIMIT) context.ingestLog.shift();
   // The body is the JSON string "OK", quotes included: some clients check it byte for byte.
   sendJson(response, 200, 'OK');
 }

@@ -13,7 +13,11 @@ export class RequestError extends Error {
 }
 
 /** Reads the whole body, refusing more than `limit` bytes (before and after gunzip). */
-export async function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
+export async function readBody(
+  request: IncomingMessage,
+  limit: number,
+  sizes?: { wireBytes: number },
+): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request as AsyncIterable<Buffer>) {
@@ -25,6 +29,7 @@ export async function readBody(request: IncomingMessage, limit: number): Promise
     chunks.push(chunk);
   }
   const raw = Buffer.concat(chunks);
+  if (sizes) sizes.wireBytes = raw.length;
   const encoding = String(request.headers['content-encoding'] ?? '')
     .trim()
     .toLowerCase();

@@ -29,7 +29,8 @@ class WebSocketSink implements ChannelSink {
     private readonly compress: boolean,
     private readonly version: 1 | 2 | 3,
     private readonly onClose: (sink: WebSocketSink) => void,
-    readonly eventsOnly = false,
+    readonly eventsOnly: boolean,
+    private readonly jsonData: boolean,
   ) {}
 
   private write(payload: string | Uint8Array): undefined {
@@ -44,6 +45,10 @@ class WebSocketSink implements ChannelSink {
   }
 
   sendData(message: DataMessage): undefined {
+    if (this.jsonData && !this.compress) {
+      this.write(JSON.stringify({ type: 'data', channel: this.channel, ...message }));
+      return;
+    }
     this.write(
       encodeDataFrame(
         {
@@ -218,6 +223,7 @@ export class SignalFlowConnection {
         if (this.channels.get(channel)?.sink === sink) this.channels.delete(channel);
       },
       eventsOnly,
+      this.context.signalflow.jsonDataFrames,
     );
   }
 

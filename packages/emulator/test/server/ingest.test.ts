@@ -76,6 +76,38 @@ describe('ingest', () => {
     ]);
   });
 
+  it('records each accepted request with its sizes and headers', async () => {
+    const before = emulator.ingestRequests().length;
+    const raw = encodeDatapoints(
+      Array.from({ length: 50 }, (_, i) => ({
+        metric: 'z',
+        metricType: 'gauge' as const,
+        value: i,
+        timestamp: T0 + i,
+      })),
+      'protobuf',
+    );
+    const response = await post('/v2/datapoint', gzipSync(raw), {
+      'Content-Type': 'application/x-protobuf',
+      'Content-Encoding': 'gzip',
+      'User-Agent': 'probe/1.0',
+    });
+    await response.text();
+    const record = emulator.ingestRequests().at(-1)!;
+    expect(emulator.ingestRequests()).toHaveLength(before + 1);
+    expect(record).toMatchObject({
+      path: '/v2/datapoint',
+      receivedAt: NOW,
+      contentType: 'application/x-protobuf',
+      contentEncoding: 'gzip',
+      userAgent: 'probe/1.0',
+      bodyBytes: raw.length,
+      items: 50,
+      dropped: 0,
+    });
+    expect(record.wireBytes).toBeLessThan(record.bodyBytes);
+  });
+
   it('reads a body without Content-Type as JSON', async () => {
     // A Uint8Array body makes fetch send no Content-Type at all.
     const body = new TextEncoder().encode(JSON.stringify({ gauge: [{ metric: 'm', value: 3, timestamp: T0 }] }));

@@ -185,6 +185,29 @@ describe('SignalFlow over WebSocket', () => {
   });
 });
 
+describe('jsonDataFrames', () => {
+  it('sends data messages as JSON text when asked', async () => {
+    await emulator.close();
+    emulator = await startEmulatorWith({ signalflow: { jsonDataFrames: true } }, engine);
+    client = await RawClient.connect(emulator.streamUrl);
+    await client.authenticate();
+    client.send({ type: 'execute', channel: 'j', program: 'p', start: T0, stop: T0 });
+    await client.waitFor(endOf('j'));
+    const data = client.channel('j').filter((m) => m.type === 'data');
+    expect(data).toEqual([
+      {
+        type: 'data',
+        channel: 'j',
+        logicalTimestampMs: T0,
+        maxDelayMs: 1000,
+        data: [{ tsId: FAKE_TS_ID, value: T0 / 1000 }],
+      },
+      expect.objectContaining({ type: 'data', channel: 'j', logicalTimestampMs: T0 }),
+    ]);
+    expect(client.binaryFlags).toEqual([]);
+  });
+});
+
 describe('dropConnections', () => {
   it('drops every socket mid-stream without stopping the job', async () => {
     await client.authenticate();
