@@ -110,8 +110,12 @@ function objectLookup(
 
 // ---------- metrics ----------
 
-function metricObject(call: RestCall, name: string) {
-  const derived = call.context.store.metrics().find((metric) => metric.name === name);
+type DerivedMetric = ReturnType<EmulatorContext['store']['metrics']>[number];
+
+function metricObject(call: RestCall, name: string, derivedByName?: Map<string, DerivedMetric>) {
+  const derived = derivedByName
+    ? derivedByName.get(name)
+    : call.context.store.metrics().find((metric) => metric.name === name);
   const override = call.context.metadata.metricOverrides.get(name);
   if (!derived && !override) return undefined;
   return {
@@ -129,12 +133,10 @@ function metricObject(call: RestCall, name: string) {
 
 function listMetrics(call: RestCall): void {
   const query = parseQuery(call.query.get('query'));
-  const names = new Set([
-    ...call.context.store.metrics().map((metric) => metric.name),
-    ...call.context.metadata.metricOverrides.keys(),
-  ]);
+  const derivedByName = new Map(call.context.store.metrics().map((metric) => [metric.name, metric]));
+  const names = new Set([...derivedByName.keys(), ...call.context.metadata.metricOverrides.keys()]);
   const items = [...names]
-    .map((name) => metricObject(call, name)!)
+    .map((name) => metricObject(call, name, derivedByName)!)
     .filter((metric) =>
       matchesQuery(
         query,

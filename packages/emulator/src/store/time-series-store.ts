@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { MetricType, SeriesRecord, SeriesSource, StoredPoint } from '../engine/types.js';
 import { SeriesBuffer } from './series-buffer.js';
-import { wildcardToRegExp } from './wildcard.js';
+import { matchesWildcard } from './wildcard.js';
 
 /** How much the store keeps. Older or excess points are dropped silently, as the real service drops bad points. */
 export interface RetentionOptions {
@@ -225,8 +225,7 @@ export class TimeSeriesStore implements EmulatorStore {
       yield* this.byMetric.get(metric) ?? [];
       return;
     }
-    const pattern = wildcardToRegExp(metric);
-    for (const [name, list] of this.byMetric) if (pattern.test(name)) yield* list;
+    for (const [name, list] of this.byMetric) if (matchesWildcard(metric, name)) yield* list;
   }
 
   getSeries(id: string): StoredSeries | undefined {

@@ -1,20 +1,28 @@
-const cache = new Map<string, RegExp>();
-
-/** A whole-string matcher for a pattern whose only special character is `*` (any run of characters). */
-export function wildcardToRegExp(pattern: string): RegExp {
-  let regexp = cache.get(pattern);
-  if (!regexp) {
-    const source = pattern
-      .split('*')
-      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-      .join('.*');
-    regexp = new RegExp(`^${source}$`, 's');
-    if (cache.size > 1000) cache.clear();
-    cache.set(pattern, regexp);
-  }
-  return regexp;
-}
-
+/**
+ * Whole-string match of a pattern whose only special character is `*` (any run of characters, also none).
+ * Greedy with one backtrack point, so O(pattern × value) at worst: a client-sent pattern cannot stall the
+ * server the way a backtracking regular expression could.
+ */
 export function matchesWildcard(pattern: string, value: string): boolean {
-  return pattern.includes('*') ? wildcardToRegExp(pattern).test(value) : pattern === value;
+  if (!pattern.includes('*')) return pattern === value;
+  let p = 0;
+  let v = 0;
+  let starAt = -1;
+  let resumeAt = 0;
+  while (v < value.length) {
+    if (p < pattern.length && pattern[p] === '*') {
+      starAt = p++;
+      resumeAt = v;
+    } else if (p < pattern.length && pattern[p] === value[v]) {
+      p++;
+      v++;
+    } else if (starAt !== -1) {
+      p = starAt + 1;
+      v = ++resumeAt;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.length && pattern[p] === '*') p++;
+  return p === pattern.length;
 }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_RETENTION } from '../../src/index.js';
 import { SeriesBuffer } from '../../src/store/series-buffer.js';
 import { TimeSeriesStore } from '../../src/store/time-series-store.js';
+import { matchesWildcard } from '../../src/store/wildcard.js';
 
 /** What the buffer must hold: the latest value per timestamp, the `max` newest timestamps, ascending. */
 function model(operations: Array<[number, number]>, max: number): Array<{ timestamp: number; value: number }> {
@@ -84,5 +85,23 @@ describe('TimeSeriesStore', () => {
       store.addDatapoint({ metric: `m${i}`, metricType: 'gauge', dimensions: {}, timestamp: 999_000, value: i });
     }
     expect(store.stats()).toMatchObject({ series: 2, points: 2, droppedPoints: 3 });
+  });
+});
+
+describe('matchesWildcard', () => {
+  it('agrees with a regular expression on random patterns', () => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^[ab*]{0,8}$/), fc.stringMatching(/^[ab]{0,10}$/), (pattern, value) => {
+        const regexp = new RegExp(`^${pattern.replaceAll('*', '.*')}$`);
+        expect(matchesWildcard(pattern, value)).toBe(regexp.test(value));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('stays fast on patterns that make backtracking regular expressions explode', () => {
+    const pattern = `${'a*'.repeat(200)}b`;
+    const value = 'a'.repeat(4000);
+    expect(matchesWildcard(pattern, value)).toBe(false);
   });
 });
