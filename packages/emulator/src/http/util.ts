@@ -37,7 +37,9 @@ export async function readBody(
   if (encoding !== 'gzip') throw new RequestError(415, `unsupported Content-Encoding: ${encoding}`);
   return await new Promise<Buffer>((resolve, reject) => {
     gunzip(raw, { maxOutputLength: limit }, (error, result) => {
-      if (error) reject(new RequestError(400, `invalid gzip body: ${error.message}`));
+      if ((error as NodeJS.ErrnoException | null)?.code === 'ERR_BUFFER_TOO_LARGE') {
+        reject(new RequestError(413, `request body inflates to more than ${limit} bytes`));
+      } else if (error) reject(new RequestError(400, `invalid gzip body: ${error.message}`));
       else resolve(result);
     });
   });

@@ -252,3 +252,29 @@ describe('fault injection', () => {
     emulator.clearFaults();
   });
 });
+
+describe('body limit', () => {
+  it('answers 413 to a body above maxBodyBytes, before or after gunzip', async () => {
+    const small = await startEmulatorWith({ maxBodyBytes: 1000 }, fakeEngine());
+    try {
+      const headers = { 'X-SF-Token': 'dev-token', 'Content-Type': 'application/json' };
+      const big = await fetch(`${small.ingestUrl}/v2/datapoint`, {
+        method: 'POST',
+        headers,
+        body: 'x'.repeat(200_000),
+      });
+      expect(big.status).toBe(413);
+      expect(await big.text()).toContain('1000 bytes');
+      // 100 kB of zeros gzip to a few hundred bytes: the limit applies to what it inflates to as well.
+      const bomb = await fetch(`${small.ingestUrl}/v2/datapoint`, {
+        method: 'POST',
+        headers: { ...headers, 'Content-Encoding': 'gzip' },
+        body: gzipSync(Buffer.alloc(100_000)),
+      });
+      expect(bomb.status).toBe(413);
+      expect(await bomb.text()).toContain('inflates');
+    } finally {
+      await small.close();
+    }
+  });
+});
