@@ -271,9 +271,10 @@ export class Job {
       });
     }
     for (const tsId of output.expired) sink.send({ type: 'expired-tsid', tsId });
-    if (!attachment.resolutionSent) {
-      this.sendInfo(attachment, output.logicalTimestampMs + this.computation.resolutionMs);
-    }
+    const infoTimestamp = output.logicalTimestampMs + this.computation.resolutionMs;
+    if (!attachment.resolutionSent) this.sendInfo(attachment, infoTimestamp);
+    // Warnings found while computing this timestamp (e.g. GROUPBY_MISSING_PROPERTY) follow its data.
+    for (const info of output.infoMessages ?? []) this.sendInfoMessage(attachment, info, infoTimestamp);
   }
 
   /** JOB_RUNNING_RESOLUTION first (clients close their first batch on it), then the engine's info messages. */
@@ -290,18 +291,22 @@ export class Job {
       contents: { maxDelayMs: this.maxDelayMs },
     };
     for (const info of [resolution, initialDelay, ...this.computation.infoMessages]) {
-      attachment.sink.send({
-        type: 'message',
-        logicalTimestampMs,
-        message: {
-          messageCode: info.messageCode,
-          messageLevel: info.messageLevel,
-          timestampMs: Date.now(),
-          numInputTimeSeries: info.numInputTimeSeries ?? 0,
-          contents: info.contents,
-        },
-      });
+      this.sendInfoMessage(attachment, info, logicalTimestampMs);
     }
+  }
+
+  private sendInfoMessage(attachment: Attachment, info: InfoMessage, logicalTimestampMs: number): void {
+    attachment.sink.send({
+      type: 'message',
+      logicalTimestampMs,
+      message: {
+        messageCode: info.messageCode,
+        messageLevel: info.messageLevel,
+        timestampMs: Date.now(),
+        numInputTimeSeries: info.numInputTimeSeries ?? 0,
+        contents: info.contents,
+      },
+    });
   }
 
   private finishAttachment(attachment: Attachment): void {

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../src/index.js';
 
 // The peer npm client, a dev dependency of tools/benchmarks, used unmodified.
-const requireFromBenchmarks = createRequire(new URL('../../../../tools/benchmarks/package.json', import.meta.url));
-const signalfx = requireFromBenchmarks('signalfx') as {
+const require = createRequire(import.meta.url);
+const signalfx = require('signalfx') as {
   Ingest: new (
     token: string,
     options: { ingestEndpoint: string; batchSize?: number },

@@ -77,6 +77,39 @@ describe('the real engine behind the WebSocket protocol', () => {
     expect(summary.slice(0, firstInfo).filter((s) => s === 'data')).toHaveLength(2);
   });
 
+  it('forwards warnings found while computing, after the data: GROUPBY_MISSING_PROPERTY', async () => {
+    const store = emulator.store as TimeSeriesStore;
+    for (let i = 0; i < 3; i++) {
+      store.addDatapoint({
+        metric: 'g',
+        metricType: 'gauge',
+        dimensions: { host: 'a' },
+        timestamp: BASE + i * R,
+        value: i,
+      });
+      store.addDatapoint({
+        metric: 'g',
+        metricType: 'gauge',
+        dimensions: { other: 'x' },
+        timestamp: BASE + i * R,
+        value: i,
+      });
+    }
+    const program = "data('g').sum(by=['host']).publish()";
+    client.send({ type: 'execute', channel: 'warn', program, start: BASE, stop: BASE + 2 * R, resolution: R });
+    await client.waitFor(endOf('warn'));
+    const codes = client
+      .channel('warn')
+      .map((m) => (m.type === 'message' ? (m.message as Message).messageCode : m.type));
+    const warning = codes.indexOf('GROUPBY_MISSING_PROPERTY');
+    expect(warning).toBeGreaterThan(codes.indexOf('data'));
+    const message = client
+      .channel('warn')
+      .find((m) => m.type === 'message' && (m.message as Message).messageCode === 'GROUPBY_MISSING_PROPERTY')
+      ?.message as Message;
+    expect(message.messageLevel).toBe('WARNING');
+  });
+
   it('reports syntax and name errors with line and column from the parser', async () => {
     client.send({
       type: 'execute',
