@@ -63,6 +63,14 @@ describe('HttpClient', () => {
     expect(seen.url).toBe('/v2/x?q=a+b%26c');
   });
 
+  it('reuses one keep-alive connection for sequential requests', async () => {
+    const s = await server((_req, res) => res.end('ok'));
+    const c = client(s.url);
+    for (let i = 0; i < 5; i++) await c.request({ method: 'GET', path: `/${i}` });
+    expect(new Set(s.requests.map((r) => r.remotePort)).size).toBe(1);
+    expect(s.requests[0]!.headers.connection).not.toBe('close');
+  });
+
   it('retries a 503 and succeeds on the next attempt', async () => {
     const s = await server((_req, res, i) => {
       if (i === 0) res.writeHead(503).end('busy');

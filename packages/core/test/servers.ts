@@ -14,6 +14,8 @@ export interface RecordedRequest {
   url: string;
   headers: IncomingMessage['headers'];
   body: Buffer;
+  /** The client's port: equal for requests that shared one keep-alive connection. */
+  remotePort: number | undefined;
 }
 
 export interface TestServer {
@@ -47,7 +49,13 @@ export async function startServer(handler: Handler): Promise<TestServer> {
     req.on('end', () => {
       let body = Buffer.concat(chunks);
       if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
-      const recorded = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body };
+      const recorded = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body,
+        remotePort: req.socket.remotePort,
+      };
       requests.push(recorded);
       handler(recorded, res, requests.length - 1);
     });
