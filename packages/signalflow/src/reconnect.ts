@@ -1,32 +1,92 @@
-import { backoffDelay, type ResolvedRetryOptions, resolveRetryOptions, ValidationError } from '@sfx/core';
+import { backoffDelay, type ResolvedRetryOptions, ValidationError } from '@sfx/core';
 
 export interface ReconnectOptions {
-  /** Reconnection attempts after a drop before the computations fail. Default 10. */
+  /**
+   * Reconnection attempts in a row before the computations fail. An attempt that connects but
+   * drops again before `stableAfterMs` still counts. Default 10.
+   */
   maxAttempts?: number;
   /** Backoff ceiling of the first attempt, ms. Default 250. */
   initialDelayMs?: number;
   /** Largest wait between attempts, ms. Default 15,000. */
   maxDelayMs?: number;
+  /**
+   * A connection that stays up this long counts as healthy: the attempt count starts over at its
+   * next drop. Default 30,000.
+   */
+  stableAfterMs?: number;
 }
 
-export type ResolvedReconnect = ResolvedRetryOptions;
+export interface ResolvedReconnect extends ResolvedRetryOptions {
+  stableAfterMs: number;
+}
+
+function integerAtLeast(value: unknown, fallback: number, field: string, min: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new ValidationError(`reconnect.${field} must be an integer of at least ${min}, got ${String(value)}`, {
+      field: `reconnect.${field}`,
+    });
+  }
+  return value;
+}
 
 export function resolveReconnect(options: ReconnectOptions | false | undefined): ResolvedReconnect | false {
   if (options === false) return false;
   if (options !== undefined && (typeof options !== 'object' || options === null)) {
     throw new ValidationError('reconnect must be an object or false', { field: 'reconnect' });
   }
-  const resolved = resolveRetryOptions({
-    maxAttempts: options?.maxAttempts ?? 10,
-    initialDelayMs: options?.initialDelayMs ?? 250,
-    maxDelayMs: options?.maxDelayMs ?? 15_000,
+  return {
+    maxAttempts: integerAtLeast(options?.maxAttempts, 10, 'maxAttempts', 1),
+    initialDelayMs: integerAtLeast(options?.initialDelayMs, 250, 'initialDelayMs', 0),
+    maxDelayMs: integerAtLeast(options?.maxDelayMs, 15_000, 'maxDelayMs', 0),
     maxElapsedMs: Number.MAX_SAFE_INTEGER,
-  });
-  return resolved;
+    stableAfterMs: integerAtLeast(options?.stableAfterMs, 30_000, 'stableAfterMs', 0),
+  };
 }
 
-/** The wait before reconnection attempt `attempt` (1-based): full-jitter exponential backoff. */
-export function reconnectDelay(attempt: number, options: ResolvedReconnect): number {
-  // The first retry after a drop is immediate-ish: a jittered fraction of the initial delay.
-  return backoffDelay(attempt, options);
+/**
+ * The reconnection attempts of one connection (the shared socket, or one SSE stream). The count
+ * starts over only after a connection stayed up for `stableAfterMs`, so a server that accepts and
+ * drops at once is not retried forever.
+ */
+export class ReconnectBudget {
+  readonly #options: ResolvedReconnect | false;
+  readonly #now: () => number;
+  #attempts = 0;
+  #connectedAt: number | undefined;
+
+  constructor(options: ResolvedReconnect | false, now: () => number = Date.now) {
+    this.#options = options;
+    this.#now = now;
+  }
+
+  /** Attempts made since the last healthy connection. */
+  get attempts(): number {
+    return this.#attempts;
+  }
+
+  /** A connection is up (authenticated, or the SSE response arrived). */
+  connected(): void {
+    this.#connectedAt = this.#now();
+  }
+
+  /**
+   * The connection dropped: the wait in ms before the next attempt, or `undefined` when the
+   * attempts ran out (the count then starts over for whatever comes next).
+   */
+  nextDelay(): number | undefined {
+    const options = this.#options;
+    if (options === false) return undefined;
+    if (this.#connectedAt !== undefined && this.#now() - this.#connectedAt >= options.stableAfterMs) {
+      this.#attempts = 0;
+    }
+    this.#connectedAt = undefined;
+    const attempt = ++this.#attempts;
+    if (attempt > options.maxAttempts) {
+      this.#attempts = 0;
+      return undefined;
+    }
+    return backoffDelay(attempt, options);
+  }
 }

@@ -15,7 +15,7 @@ import { Computation, type ComputationDriver } from './computation.js';
 import { ComputationFailedError } from './errors.js';
 import type { ServerMessage } from './messages.js';
 import { ConnectProxyAgent } from './proxy-agent.js';
-import { type ResolvedReconnect, reconnectDelay } from './reconnect.js';
+import { ReconnectBudget, type ResolvedReconnect } from './reconnect.js';
 
 export interface SseTransportOptions {
   /** `http:` or `https:` stream base URL. */
@@ -45,7 +45,7 @@ interface Stream {
   request: SseStreamRequest;
   http: ClientRequest | undefined;
   response: IncomingMessage | undefined;
-  attempt: number;
+  reconnect: ReconnectBudget;
   connectedOnce: boolean;
   timer: NodeJS.Timeout | undefined;
   idleTimer: NodeJS.Timeout | undefined;
@@ -133,7 +133,7 @@ export class SseTransport implements ComputationDriver {
       request,
       http: undefined,
       response: undefined,
-      attempt: 0,
+      reconnect: new ReconnectBudget(this.#options.reconnect),
       connectedOnce: false,
       timer: undefined,
       idleTimer: undefined,
@@ -235,7 +235,7 @@ export class SseTransport implements ComputationDriver {
         return;
       }
       stream.response = response;
-      stream.attempt = 0;
+      stream.reconnect.connected();
       stream.connectedOnce = true;
       stream.lastTrafficAt = Date.now();
       this.#watchIdle(stream, request);
@@ -327,10 +327,9 @@ export class SseTransport implements ComputationDriver {
     stream.response = undefined;
     clearInterval(stream.idleTimer);
     stream.computation._interrupted();
-    const attempt = ++stream.attempt;
-    const reconnect = this.#options.reconnect;
-    this.#logger.warn({ error: error.message, attempt }, 'SignalFlow event stream dropped');
-    if (reconnect === false || attempt > reconnect.maxAttempts) {
+    const delay = stream.reconnect.nextDelay();
+    this.#logger.warn({ error: error.message, attempt: stream.reconnect.attempts }, 'SignalFlow event stream dropped');
+    if (delay === undefined) {
       this.#forget(stream);
       stream.computation._fail(
         error instanceof HttpError
@@ -339,12 +338,9 @@ export class SseTransport implements ComputationDriver {
       );
       return;
     }
-    stream.timer = setTimeout(
-      () => {
-        stream.timer = undefined;
-        if (this.#streams.has(stream.computation)) this.#connect(stream);
-      },
-      reconnectDelay(attempt, reconnect),
-    );
+    stream.timer = setTimeout(() => {
+      stream.timer = undefined;
+      if (this.#streams.has(stream.computation)) this.#connect(stream);
+    }, delay);
   }
 }

@@ -14,7 +14,7 @@ import { Computation, type ComputationDriver } from './computation.js';
 import { FrameDecodeError, UnsupportedFrameError } from './errors.js';
 import type { AttachRequest, ClientRequest, ExecuteRequest, ServerMessage } from './messages.js';
 import { ConnectProxyAgent } from './proxy-agent.js';
-import { type ResolvedReconnect, reconnectDelay } from './reconnect.js';
+import { ReconnectBudget, type ResolvedReconnect } from './reconnect.js';
 
 export interface WebSocketTransportOptions {
   /** `ws:` or `wss:` URL of `/v2/signalflow/connect`. */
@@ -64,7 +64,7 @@ export class WebSocketTransport implements ComputationDriver {
   #authFailure: string | undefined;
   #closed = false;
   #channelCounter = 0;
-  #reconnectAttempt = 0;
+  readonly #reconnect: ReconnectBudget;
   #reconnectTimer: NodeJS.Timeout | undefined;
   #authTimer: NodeJS.Timeout | undefined;
   #idleTimer: NodeJS.Timeout | undefined;
@@ -74,6 +74,7 @@ export class WebSocketTransport implements ComputationDriver {
     this.#options = options;
     this.#logger = options.logger;
     this.#safeUrl = redactUrl(options.url);
+    this.#reconnect = new ReconnectBudget(options.reconnect);
   }
 
   /** Connected and authenticated right now. */
@@ -240,7 +241,7 @@ export class WebSocketTransport implements ComputationDriver {
   #onAuthenticated(socket: WebSocket): void {
     clearTimeout(this.#authTimer);
     this.#authenticated = true;
-    this.#reconnectAttempt = 0;
+    this.#reconnect.connected();
     this.#logger.debug({ generation: this.#generation, channels: this.#channels.size }, 'SignalFlow authenticated');
     for (const entry of this.#channels.values()) {
       if (entry.sentOn !== this.#generation) this.#sendStream(entry);
@@ -377,15 +378,13 @@ export class WebSocketTransport implements ComputationDriver {
     );
     if (this.#channels.size === 0 && this.#outbox.length === 0) return;
     for (const entry of this.#channels.values()) entry.computation._interrupted();
-    const attempt = ++this.#reconnectAttempt;
-    const reconnect = this.#options.reconnect;
-    if (reconnect === false || attempt > reconnect.maxAttempts) {
-      this.#reconnectAttempt = 0;
+    const delay = this.#reconnect.nextDelay();
+    if (delay === undefined) {
       const why = failure?.message ?? `close code ${code}${reason ? ` (${reason})` : ''}`;
       this.#failAll(new ConnectionError(`SignalFlow connection to ${this.#safeUrl} lost: ${why}`, { cause: failure }));
       return;
     }
-    const delay = reconnectDelay(attempt, reconnect);
+    const attempt = this.#reconnect.attempts;
     this.#logger.info({ attempt, delayMs: delay }, 'SignalFlow reconnecting');
     this.#reconnectTimer = setTimeout(() => {
       this.#reconnectTimer = undefined;

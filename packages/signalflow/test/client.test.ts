@@ -309,6 +309,30 @@ describe.each(['websocket', 'sse'] as const)('%s transport', (transport) => {
     }
   });
 
+  it('gives up on a server that accepts and drops at once: ConnectionError after maxAttempts', async () => {
+    scenario = (sink) => {
+      start(sink);
+      sink.data({ logicalTimestampMs: T0, data: [{ tsId: TS_A, value: 1 }] });
+      setImmediate(() => server.killConnections());
+    };
+    const executes = () => server.requests.filter((r) => r.type === 'execute').length;
+    const before = executes();
+    const computation = client(transport, { reconnect: { maxAttempts: 3, initialDelayMs: 5, maxDelayMs: 10 } }).execute(
+      'data("cpu").publish()',
+      { start: T0 },
+    );
+    const messages: ComputationMessage[] = [];
+    const error = await (async () => {
+      for await (const message of computation) messages.push(message);
+    })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect(computation.state).toBe('failed');
+    // The first connection and exactly three reconnections, each of which authenticated and executed.
+    expect(executes() - before).toBe(4);
+    const timestamps = dataOf(messages).map((m) => m.logicalTimestampMs);
+    expect(new Set(timestamps).size).toBe(timestamps.length);
+  });
+
   it('pauses the connection for a slow consumer instead of buffering without bound', async () => {
     const FRAMES = 3000;
     const points = Array.from({ length: 200 }, (_, i) => ({
