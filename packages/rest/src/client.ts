@@ -1,13 +1,15 @@
 import {
   HttpClient,
   type Logger,
+  normalizeLogger,
   packageVersion,
   type RetryOptions,
+  redact,
   resolveEndpoints,
   resolveToken,
   ValidationError,
 } from '@sfx/core';
-import { Api, type Method, type Query } from './internal/api.js';
+import { Api, type Method, type Query, unexpectedShape } from './internal/api.js';
 import { AlertMutingRules, Detectors, Incidents } from './resources/alerting.js';
 import {
   Charts,
@@ -65,13 +67,36 @@ export interface RequestOptions extends CallOptions {
   idempotent?: boolean;
 }
 
-function httpClient(options: RestConnectionOptions, token: string | undefined): HttpClient {
+/** A logger whose lines never show `secrets` (core logs failed attempts with the server's answer in them). */
+function redactingLogger(logger: Partial<Logger>, secrets: readonly string[]): Logger {
+  const target = normalizeLogger(logger);
+  const scrub = (value: unknown): unknown => (typeof value === 'string' ? redact(value, secrets) : value);
+  const wrap =
+    (level: keyof Logger) =>
+    (fieldsOrMessage: object | string, message?: string): void => {
+      const first =
+        typeof fieldsOrMessage === 'string'
+          ? redact(fieldsOrMessage, secrets)
+          : Object.fromEntries(Object.entries(fieldsOrMessage).map(([key, value]) => [key, scrub(value)]));
+      if (message === undefined) target[level](first);
+      else target[level](first, redact(message, secrets));
+    };
+  return { debug: wrap('debug'), info: wrap('info'), warn: wrap('warn'), error: wrap('error') };
+}
+
+function httpClient(
+  options: RestConnectionOptions,
+  token: string | undefined,
+  secrets: readonly string[] = [],
+): HttpClient {
   const { api } = resolveEndpoints({ realm: options.realm, apiUrl: options.endpoint });
   const config: ConstructorParameters<typeof HttpClient>[0] = { baseUrl: api, product: PRODUCT };
   if (token !== undefined) config.token = token;
   if (options.timeoutMs !== undefined) config.timeoutMs = options.timeoutMs;
   if (options.retry !== undefined) config.retry = options.retry;
-  if (options.logger !== undefined) config.logger = options.logger;
+  if (options.logger !== undefined) {
+    config.logger = secrets.length > 0 ? redactingLogger(options.logger, secrets) : options.logger;
+  }
   if (options.proxy !== undefined) config.proxy = options.proxy;
   if (options.ca !== undefined) config.ca = options.ca;
   if (options.headers !== undefined) config.headers = options.headers;
@@ -130,12 +155,15 @@ export class RestClient {
    * with `AuthError`; the password never appears in an error.
    */
   static async login(options: LoginOptions): Promise<Session> {
+    if (typeof options !== 'object' || options === null) {
+      throw new ValidationError('login options must be an object with email and password', { field: 'options' });
+    }
     for (const field of ['email', 'password'] as const) {
       if (typeof options[field] !== 'string' || options[field] === '') {
         throw new ValidationError(`${field} must be a non-empty string`, { field });
       }
     }
-    const http = httpClient(options, undefined);
+    const http = httpClient(options, undefined, [options.password]);
     try {
       const json: Record<string, string> = { email: options.email, password: options.password };
       if (options.organizationId !== undefined) json.organizationId = options.organizationId;
@@ -144,8 +172,8 @@ export class RestClient {
         signal: options.signal,
         secrets: [options.password],
       });
-      if (!session || typeof session.accessToken !== 'string' || session.accessToken === '') {
-        throw new ValidationError('the login response has no accessToken', { field: 'accessToken' });
+      if (typeof session?.accessToken !== 'string' || session.accessToken === '') {
+        throw unexpectedShape(`${http.baseUrl}/v2/session`, 'a session with an accessToken', 'POST');
       }
       return session;
     } finally {
@@ -155,7 +183,7 @@ export class RestClient {
 
   /** Revokes this client's token when it is a session token (`DELETE /v2/session`). */
   async logout(options?: CallOptions): Promise<void> {
-    await this.#api.send('DELETE', '/v2/session', { signal: options?.signal });
+    await this.#api.sendDiscardingBody('DELETE', '/v2/session', { signal: options?.signal });
   }
 
   /**

@@ -10,7 +10,7 @@ export { BadRequestError, RestErrorCode, serverMessageOf } from './errors.js';
 export type { Method, Query, QueryScalar, QueryValue } from './internal/api.js';
 // Resource classes are exported as types only: they are reached through a RestClient, never built alone.
 export type { AlertMutingRules, CreateAlertMutingRuleOptions, Detectors, Incidents } from './resources/alerting.js';
-export type { CrudResource } from './resources/base.js';
+export type { CrudResource, SearchableResource } from './resources/base.js';
 export type {
   Charts,
   CreateDashboardGroupOptions,

@@ -127,25 +127,7 @@ export interface DetectorRule extends Extensible {
   tip?: string;
 }
 
-export interface Detector extends Extensible, Audited {
-  id: string;
-  name: string;
-  programText: string;
-  rules: DetectorRule[];
-  description?: string;
-  tags?: string[];
-  teams?: string[];
-  timezone?: string;
-  maxDelay?: number | null;
-  minDelay?: number | null;
-  labelResolutions?: Record<string, number>;
-  locked?: boolean;
-  overMTSLimit?: boolean;
-  programOptions?: Extensible;
-  visualizationOptions?: Extensible;
-}
-
-/** The body of `detectors.create()`, `update()` and `validate()`. */
+/** The body of `detectors.create()`, `update()` and `validate()`: a detector's fields that a client sets. */
 export interface DetectorInput extends Extensible {
   name: string;
   programText: string;
@@ -156,6 +138,15 @@ export interface DetectorInput extends Extensible {
   timezone?: string;
   maxDelay?: number | null;
   minDelay?: number | null;
+  programOptions?: Extensible;
+  visualizationOptions?: Extensible;
+}
+
+export interface Detector extends DetectorInput, Audited {
+  id: string;
+  labelResolutions?: Record<string, number>;
+  locked?: boolean;
+  overMTSLimit?: boolean;
 }
 
 export interface DetectorSearchParams extends PageParams {
@@ -163,6 +154,11 @@ export interface DetectorSearchParams extends PageParams {
   name?: string;
   /** Detectors with any of these tags (the parameter is repeated). */
   tags?: string | string[];
+  /** Detectors with a tag starting with any of these. */
+  prefixTags?: string | string[];
+  /** Leave out detectors with a tag starting with any of these. */
+  prefixTagExclusions?: string | string[];
+  /** Default `lastUpdated`; prefix `-` for descending. */
   orderBy?: string;
 }
 

@@ -130,6 +130,64 @@ describe('retries and errors', () => {
     expect(serverMessageOf('')).toBeUndefined();
   });
 
+  it('logs every failing request at debug, those turned into BadRequestError too, without the token', async () => {
+    const lines: Array<{ fields: Record<string, unknown>; message: string }> = [];
+    const logger = {
+      debug: (fields: object | string, message?: string) =>
+        lines.push({ fields: fields as Record<string, unknown>, message: message ?? String(fields) }),
+    };
+    const logged = new RestClient({ token: TOKEN, endpoint: server.url, retry: FAST_RETRY, logger });
+    try {
+      server.handle(() => ({ status: 400, body: { code: 400, message: `no such metric in ${TOKEN}` } }));
+      await expect(logged.detectors.validate({ name: 'd', programText: 'x', rules: [] })).rejects.toBeInstanceOf(
+        BadRequestError,
+      );
+      server.handle(() => ({ status: 422, body: { message: 'unprocessable' } }));
+      await expect(logged.charts.create({ name: 'c' })).rejects.toBeInstanceOf(BadRequestError);
+      server.handle(() => ({ status: 404, body: { message: 'gone' } }));
+      await expect(logged.charts.delete('C1', { ignoreNotFound: true })).resolves.toBe(false);
+      await expect(logged.charts.get('C1')).rejects.toBeInstanceOf(NotFoundError);
+      failThen([{ status: 503 }], { name: 't' });
+      await logged.tags.get('t');
+    } finally {
+      await logged.close();
+    }
+    expect(lines.map((line) => line.message)).toEqual([
+      expect.stringMatching(/^POST http:.*\/v2\/detector\/validate attempt 1 failed: .*HTTP 400: no such metric/),
+      expect.stringMatching(/^POST http:.*\/v2\/chart attempt 1 failed: .*HTTP 422: unprocessable/),
+      expect.stringMatching(/^DELETE http:.*\/v2\/chart\/C1 answered 404, ignored/),
+      expect.stringMatching(/^GET http:.*\/v2\/chart\/C1 attempt 1 failed: .*HTTP 404/),
+      expect.stringMatching(/^GET http:.*\/v2\/tag\/t attempt 1 failed: .*HTTP 503/),
+    ]);
+    expect(lines[0]!.fields).toMatchObject({ method: 'POST', attempt: 1, status: 400, code: 'SFX_ERR_BAD_REQUEST' });
+    expect(JSON.stringify(lines)).not.toContain(TOKEN);
+  });
+
+  it('resolves void calls whatever 2xx body comes back, JSON or not', async () => {
+    server.handle(() => ({ status: 200, body: 'OK', headers: { 'content-type': 'text/plain' } }));
+    await expect(rest.charts.delete('C1')).resolves.toBe(true);
+    await expect(rest.incidents.clear('I1')).resolves.toBeUndefined();
+    await expect(rest.detectors.validate({ name: 'd', programText: 'x', rules: [] })).resolves.toBeUndefined();
+    await expect(rest.alertMutingRules.unmute('M1')).resolves.toBeUndefined();
+    await expect(rest.teams.linkDetector('T1', 'D1')).resolves.toBeUndefined();
+    // Where the answer is the result, a body that is not JSON is an error.
+    await expect(rest.charts.get('C1')).rejects.toThrow(/not JSON/);
+  });
+
+  it('refuses a body or parameters of the wrong shape before sending anything', async () => {
+    const loose = rest as unknown as {
+      charts: { create(body: unknown): Promise<unknown>; search(params: unknown): Promise<unknown> };
+      metrics: { update(name: string, body: unknown): Promise<unknown> };
+      detectors: { enable(id: string, labels: unknown): Promise<unknown> };
+    };
+    await expect(loose.charts.create(null)).rejects.toMatchObject({ code: 'SFX_ERR_VALIDATION', field: 'body' });
+    await expect(loose.charts.create([{ name: 'c' }])).rejects.toMatchObject({ field: 'body' });
+    await expect(loose.metrics.update('m', undefined)).rejects.toMatchObject({ field: 'body' });
+    await expect(loose.detectors.enable('D1', 'cpu')).rejects.toMatchObject({ field: 'detectLabels' });
+    await expect(loose.charts.search('name:cpu')).rejects.toMatchObject({ field: 'params' });
+    expect(server.requests).toHaveLength(0);
+  });
+
   it('turns 401 into AuthError and never shows the token', async () => {
     server.handle(() => ({ status: 401, body: { code: 401, message: `token ${TOKEN} is unknown` } }));
     const error = (await rest.organization.get().catch((e: unknown) => e)) as AuthError;

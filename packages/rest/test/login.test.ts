@@ -1,6 +1,6 @@
 import { AuthError, HttpError, ValidationError } from '@sfx/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { RestClient } from '../src/index.js';
+import { type LoginOptions, RestClient } from '../src/index.js';
 import { type Recorder, startRecorder } from './recorder.js';
 
 const PASSWORD = 'correct horse battery staple';
@@ -98,7 +98,44 @@ describe('RestClient.login', () => {
     }
   });
 
+  it('keeps the password out of the log lines of a failed login', async () => {
+    const flaky = await startRecorder((req) => ({ status: 503, body: { message: `down, ${req.rawBody}` } }));
+    const lines: string[] = [];
+    const logger = {
+      debug: (fields: object | string, message?: string) => lines.push(JSON.stringify([fields, message])),
+    };
+    try {
+      await expect(
+        RestClient.login({ email: 'a@b.c', password: PASSWORD, endpoint: flaky.url, logger }),
+      ).rejects.toBeInstanceOf(HttpError);
+      await expect(
+        RestClient.login({ email: 'a@b.c', password: PASSWORD, endpoint: server.url, logger }),
+      ).rejects.toBeInstanceOf(AuthError);
+    } finally {
+      await flaky.close();
+    }
+    // One line per failed request: core's for the 503, ours for the 401 it hands back.
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toContain('HTTP 503');
+    expect(lines[1]).toContain('HTTP 401');
+    expect(lines.join('\n')).not.toContain(PASSWORD);
+  });
+
+  it('reports a login answer without an accessToken as a bad response', async () => {
+    const odd = await startRecorder(() => ({ body: { sessionType: 'ORG_USER' } }));
+    try {
+      const error = await RestClient.login({ email: 'a@b.c', password: PASSWORD, endpoint: odd.url }).catch(
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(HttpError);
+      expect((error as HttpError).message).toMatch(/POST .*\/v2\/session returned a body that is not a session/);
+    } finally {
+      await odd.close();
+    }
+  });
+
   it('checks its arguments before sending', async () => {
+    await expect(RestClient.login(undefined as unknown as LoginOptions)).rejects.toMatchObject({ field: 'options' });
     await expect(RestClient.login({ email: '', password: 'x', endpoint: server.url })).rejects.toBeInstanceOf(
       ValidationError,
     );

@@ -117,6 +117,37 @@ describe('list() paging', () => {
     expect(server.requests).toHaveLength(2);
   });
 
+  it('aborts a page request in flight without waiting for the server', async () => {
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    server.handle((req) => ({
+      ...envelopePage(req, 1000, (i) => ({ name: `m${i}` })),
+      ...(req.query.get('offset') === '0' ? {} : { hold: held }),
+    }));
+    const controller = new AbortController();
+    const seen: Metric[] = [];
+    const outcome = (async () => {
+      for await (const metric of rest.metrics.list({ limit: 5 }, { signal: controller.signal })) seen.push(metric);
+    })().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    try {
+      for (let i = 0; i < 400 && server.requests.length < 2; i++) await new Promise((r) => setTimeout(r, 5));
+      expect(server.requests).toHaveLength(2);
+      // The server holds the second page until the test ends: only the abort can end the iteration.
+      controller.abort(new Error('user left'));
+      const error = await outcome;
+      expect(error).toBeInstanceOf(AbortError);
+      expect((error as AbortError).reason).toEqual(new Error('user left'));
+      expect(seen).toHaveLength(5);
+    } finally {
+      release();
+    }
+  });
+
   it('does not start when the signal is already aborted', async () => {
     const controller = new AbortController();
     controller.abort();

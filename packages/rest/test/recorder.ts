@@ -20,6 +20,8 @@ export interface Reply {
   /** Sent as JSON unless a string. */
   body?: unknown;
   headers?: Record<string, string>;
+  /** Answer only once this settles: a request left pending, e.g. to abort it mid-flight. */
+  hold?: Promise<unknown>;
 }
 
 export type Handler = (request: Recorded) => Reply | undefined;
@@ -70,11 +72,16 @@ export async function startRecorder(initial?: Handler): Promise<Recorder> {
       const status = reply?.status ?? 200;
       const payload = reply && 'body' in reply ? reply.body : status === 204 ? undefined : {};
       const text = payload === undefined ? '' : typeof payload === 'string' ? payload : JSON.stringify(payload);
-      res.writeHead(status, {
-        ...(text === '' ? {} : { 'content-type': 'application/json' }),
-        ...reply?.headers,
-      });
-      res.end(text);
+      const answer = () => {
+        if (res.destroyed) return;
+        res.writeHead(status, {
+          ...(text === '' ? {} : { 'content-type': 'application/json' }),
+          ...reply?.headers,
+        });
+        res.end(text);
+      };
+      if (reply?.hold) reply.hold.then(answer, answer);
+      else answer();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

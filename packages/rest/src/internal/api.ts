@@ -31,6 +31,8 @@ export interface SendOptions {
   secrets?: readonly string[];
   /** Headers of this request only. */
   headers?: Record<string, string>;
+  /** Leave the response body unread: for calls whose answer carries nothing the caller needs. */
+  ignoreBody?: boolean;
 }
 
 /** The server's hard ceiling: no object past this index is reachable through offset paging. */
@@ -72,6 +74,23 @@ export function queryString(query: Query | undefined): string {
   return text === '' ? '' : `?${text}`;
 }
 
+/** A request body that must be a JSON object (the API's objects are never arrays or scalars). */
+export function objectBody<T>(value: T, field = 'body'): T {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    const got = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
+    throw new ValidationError(`${field} must be an object, got ${got}`, { field });
+  }
+  return value;
+}
+
+/** A body that is an array of strings, such as the detect labels of `detectors.enable()`. */
+export function stringArrayBody(value: readonly string[], field: string): readonly string[] {
+  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) {
+    throw new ValidationError(`${field} must be an array of strings`, { field });
+  }
+  return value;
+}
+
 function checkInteger(value: number | undefined, field: string, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
@@ -109,6 +128,11 @@ export class Api {
     return (await this.exchange<T>(method, path, options)).value;
   }
 
+  /** Sends one request whose answer carries nothing the caller needs: any 2xx body, JSON or not, is left unread. */
+  async sendDiscardingBody(method: Method, path: string, options: SendOptions = {}): Promise<void> {
+    await this.exchange(method, path, { ...options, ignoreBody: true });
+  }
+
   /** Like `send()`, with the status, so a caller can tell an ignored 404 from an empty success. */
   async exchange<T>(
     method: Method,
@@ -117,6 +141,7 @@ export class Api {
   ): Promise<{ status: number; value: T | undefined }> {
     const fullPath = path + queryString(options.query);
     const secrets = options.secrets ?? [];
+    const safeUrl = redactUrl(this.http.baseUrl + fullPath, [this.#token, ...secrets]);
     const accept = secrets.length > 0 ? SELF_HANDLED_WITH_SECRETS : SELF_HANDLED;
     const request: HttpRequest = {
       method,
@@ -136,14 +161,30 @@ export class Api {
       throw error;
     }
     const status = response.status;
-    if (status === 404 && options.ignoreNotFound) return { status, value: undefined };
-    if (status >= 400) throw this.#clientError(method, fullPath, response, secrets);
-    return { status, value: response.body.length === 0 ? undefined : response.json<T>() };
+    if (status === 404 && options.ignoreNotFound) {
+      this.#log(method, safeUrl, response.attempts, 'answered 404, ignored (ignoreNotFound)');
+      return { status, value: undefined };
+    }
+    if (status >= 400) {
+      const error = this.#clientError(method, safeUrl, response, secrets);
+      // Core logs the failures it raises; these statuses it handed back to us, so the line is ours to write.
+      this.#log(method, safeUrl, response.attempts, `attempt ${response.attempts} failed: ${error.message}`, {
+        code: error.code,
+        status,
+      });
+      throw error;
+    }
+    if (options.ignoreBody || response.body.length === 0) return { status, value: undefined };
+    return { status, value: response.json<T>() };
+  }
+
+  #log(method: string, url: string, attempt: number, what: string, fields: Record<string, unknown> = {}): void {
+    this.http.logger.debug({ method, url, attempt, ...fields }, `${method} ${url} ${what}`);
   }
 
   #clientError(
     method: string,
-    path: string,
+    url: string,
     response: { status: number; headers: Record<string, string>; text(): string },
     secrets: readonly string[],
   ): HttpError {
@@ -152,7 +193,7 @@ export class Api {
     const details: HttpErrorDetails = {
       status: response.status,
       method,
-      url: scrub(redactUrl(this.http.baseUrl + path, [this.#token])),
+      url,
       headers: response.headers,
     };
     if (body !== '') details.body = body.length > 2048 ? `${body.slice(0, 2048)}…` : body;
@@ -236,10 +277,11 @@ export class Api {
   }
 }
 
-function unexpectedShape(url: string, expected: string): HttpError {
+/** A 2xx answer whose body is not what the endpoint documents. */
+export function unexpectedShape(url: string, expected: string, method: Method = 'GET'): HttpError {
   return new HttpError(
-    { status: 200, method: 'GET', url },
-    { message: `GET ${url} returned a body that is not ${expected}` },
+    { status: 200, method, url },
+    { message: `${method} ${url} returned a body that is not ${expected}` },
   );
 }
 

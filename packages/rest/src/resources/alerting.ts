@@ -1,4 +1,4 @@
-import { type Api, pageQuery, segment } from '../internal/api.js';
+import { type Api, objectBody, pageQuery, segment, stringArrayBody } from '../internal/api.js';
 import type {
   AlertMutingRule,
   AlertMutingRuleSearchParams,
@@ -26,7 +26,11 @@ export class Detectors extends CrudResource<Detector, DetectorInput, DetectorSea
    * `serverMessage` says what is wrong. Retried like a GET: validation has no side effect.
    */
   async validate(body: DetectorInput, options?: CallOptions): Promise<void> {
-    await this.api.send('POST', `${this.path}/validate`, { json: body, idempotent: true, signal: options?.signal });
+    await this.api.sendDiscardingBody('POST', `${this.path}/validate`, {
+      json: objectBody(body),
+      idempotent: true,
+      signal: options?.signal,
+    });
   }
 
   /** One page of the detector's alert events (the API answers with a bare array). */
@@ -45,12 +49,18 @@ export class Detectors extends CrudResource<Detector, DetectorInput, DetectorSea
 
   /** Enables the rules with these detect labels. */
   async enable(id: string, detectLabels: readonly string[], options?: CallOptions): Promise<void> {
-    await this.api.send('PUT', `${this.item(id)}/enable`, { json: detectLabels, signal: options?.signal });
+    await this.api.sendDiscardingBody('PUT', `${this.item(id)}/enable`, {
+      json: stringArrayBody(detectLabels, 'detectLabels'),
+      signal: options?.signal,
+    });
   }
 
   /** Disables the rules with these detect labels. */
   async disable(id: string, detectLabels: readonly string[], options?: CallOptions): Promise<void> {
-    await this.api.send('PUT', `${this.item(id)}/disable`, { json: detectLabels, signal: options?.signal });
+    await this.api.sendDiscardingBody('PUT', `${this.item(id)}/disable`, {
+      json: stringArrayBody(detectLabels, 'detectLabels'),
+      signal: options?.signal,
+    });
   }
 }
 
@@ -81,7 +91,7 @@ export class Incidents {
 
   /** Clears (manually resolves) an incident. A PUT, so it is retried. */
   async clear(id: string, options?: CallOptions): Promise<void> {
-    await this.#api.send('PUT', `${this.path}/${segment(id, 'id')}/clear`, { signal: options?.signal });
+    await this.#api.sendDiscardingBody('PUT', `${this.path}/${segment(id, 'id')}/clear`, { signal: options?.signal });
   }
 }
 
@@ -106,7 +116,7 @@ export class AlertMutingRules extends CrudResource<
   ): Promise<AlertMutingRule> {
     const query = { resolveMatchingActiveAlerts: options?.resolveMatchingActiveAlerts };
     return (await this.api.send<AlertMutingRule>('POST', this.path, {
-      json: body,
+      json: objectBody(body),
       query,
       signal: options?.signal,
     })) as AlertMutingRule;
@@ -114,6 +124,6 @@ export class AlertMutingRules extends CrudResource<
 
   /** Ends the muting now. */
   async unmute(id: string, options?: CallOptions): Promise<void> {
-    await this.api.send('PUT', `${this.item(id)}/unmute`, { signal: options?.signal });
+    await this.api.sendDiscardingBody('PUT', `${this.item(id)}/unmute`, { signal: options?.signal });
   }
 }

@@ -1,31 +1,26 @@
-import { type Api, pageQuery, type Query, segment } from '../internal/api.js';
+import { type Api, objectBody, pageQuery, type Query, segment } from '../internal/api.js';
 import type { CallOptions, DeleteOptions, PageParams, SearchResult } from '../types.js';
 
 /** Splits search parameters into paging and the resource's own filters. */
 export function splitParams(params: PageParams | undefined): Query {
-  if (!params) return {};
+  if (params === undefined || params === null) return {};
+  objectBody(params, 'params');
   const { offset: _offset, limit: _limit, ...filters } = params as PageParams & Query;
   return filters;
 }
 
-/** A collection at `/v2/<name>` with the usual search, get, create, update and delete. */
-export class CrudResource<T, TInput, TParams extends PageParams> {
+/** A collection at `/v2/<name>` searched with `{ count, results }` pages. */
+export class SearchableResource<T, TParams extends PageParams> {
   protected readonly api: Api;
   /** e.g. `/v2/chart` */
   readonly path: string;
-  protected readonly idName: string;
 
-  constructor(api: Api, path: string, idName = 'id') {
+  constructor(api: Api, path: string) {
     this.api = api;
     this.path = path;
-    this.idName = idName;
   }
 
-  protected item(id: string): string {
-    return `${this.path}/${segment(id, this.idName)}`;
-  }
-
-  /** One page: `{ count, results }`. */
+  /** One page: `{ count, results }`. Parameters are encoded for you; pass them as you would type them. */
   async search(params?: TParams, options?: CallOptions): Promise<SearchResult<T>> {
     return this.api.search<T>(this.path, { ...splitParams(params), ...pageQuery(params) }, options?.signal);
   }
@@ -34,6 +29,20 @@ export class CrudResource<T, TInput, TParams extends PageParams> {
   list(params?: TParams, options?: CallOptions): AsyncGenerator<T, void, undefined> {
     return this.api.paginate<T>(this.path, params, splitParams(params), options?.signal, 'envelope');
   }
+}
+
+/** A searchable collection with the usual get, create, update and delete by id. */
+export class CrudResource<T, TInput, TParams extends PageParams> extends SearchableResource<T, TParams> {
+  protected readonly idName: string;
+
+  constructor(api: Api, path: string, idName = 'id') {
+    super(api, path);
+    this.idName = idName;
+  }
+
+  protected item(id: string): string {
+    return `${this.path}/${segment(id, this.idName)}`;
+  }
 
   async get(id: string, options?: CallOptions): Promise<T> {
     return (await this.api.send<T>('GET', this.item(id), { signal: options?.signal })) as T;
@@ -41,12 +50,12 @@ export class CrudResource<T, TInput, TParams extends PageParams> {
 
   /** POST: not retried, since a repeat would create a second object. */
   async create(body: TInput, options?: CallOptions): Promise<T> {
-    return (await this.api.send<T>('POST', this.path, { json: body, signal: options?.signal })) as T;
+    return (await this.api.send<T>('POST', this.path, { json: objectBody(body), signal: options?.signal })) as T;
   }
 
   /** PUT replaces the object: send its full desired state (get, modify, update). */
   async update(id: string, body: TInput, options?: CallOptions): Promise<T> {
-    return (await this.api.send<T>('PUT', this.item(id), { json: body, signal: options?.signal })) as T;
+    return (await this.api.send<T>('PUT', this.item(id), { json: objectBody(body), signal: options?.signal })) as T;
   }
 
   /** Resolves with `true` once deleted, or `false` when absent and `ignoreNotFound` is set. */
@@ -59,6 +68,7 @@ export async function deleteAt(api: Api, path: string, options: DeleteOptions | 
   const { status } = await api.exchange('DELETE', path, {
     signal: options?.signal,
     ignoreNotFound: options?.ignoreNotFound,
+    ignoreBody: true,
   });
   return status !== 404;
 }

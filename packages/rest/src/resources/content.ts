@@ -1,4 +1,4 @@
-import { type Api, segment } from '../internal/api.js';
+import { type Api, objectBody, segment } from '../internal/api.js';
 import type {
   CallOptions,
   Chart,
@@ -27,8 +27,8 @@ export interface ValidateOptions extends CallOptions {
 
 /** Validation endpoints have no side effect, so their POSTs are retried like GETs. */
 async function validateAt(api: Api, path: string, body: unknown, options: ValidateOptions | undefined): Promise<void> {
-  await api.send('POST', path, {
-    json: body,
+  await api.sendDiscardingBody('POST', path, {
+    json: objectBody(body),
     query: { validationMode: options?.validationMode },
     idempotent: true,
     signal: options?.signal,
@@ -72,7 +72,7 @@ export class DashboardGroups extends CrudResource<DashboardGroup, Input<Dashboar
 
   override async create(body: Input<DashboardGroup>, options?: CreateDashboardGroupOptions): Promise<DashboardGroup> {
     return (await this.api.send<DashboardGroup>('POST', this.path, {
-      json: body,
+      json: objectBody(body),
       query: { empty: options?.empty },
       signal: options?.signal,
     })) as DashboardGroup;
@@ -100,22 +100,22 @@ export class Teams extends CrudResource<Team, Input<Team>, TeamSearchParams> {
   // Linking twice leaves the same link, so these POSTs are safe to retry.
   async linkDetector(teamId: string, detectorId: string, options?: CallOptions): Promise<void> {
     const path = `${this.item(teamId)}/detector/${segment(detectorId, 'detectorId')}`;
-    await this.api.send('POST', path, { idempotent: true, signal: options?.signal });
+    await this.api.sendDiscardingBody('POST', path, { idempotent: true, signal: options?.signal });
   }
 
   async unlinkDetector(teamId: string, detectorId: string, options?: CallOptions): Promise<void> {
     const path = `${this.item(teamId)}/detector/${segment(detectorId, 'detectorId')}`;
-    await this.api.send('DELETE', path, { signal: options?.signal });
+    await this.api.sendDiscardingBody('DELETE', path, { signal: options?.signal });
   }
 
   async linkDashboardGroup(teamId: string, groupId: string, options?: CallOptions): Promise<void> {
     const path = `${this.item(teamId)}/dashboardgroup/${segment(groupId, 'groupId')}`;
-    await this.api.send('POST', path, { idempotent: true, signal: options?.signal });
+    await this.api.sendDiscardingBody('POST', path, { idempotent: true, signal: options?.signal });
   }
 
   async unlinkDashboardGroup(teamId: string, groupId: string, options?: CallOptions): Promise<void> {
     const path = `${this.item(teamId)}/dashboardgroup/${segment(groupId, 'groupId')}`;
-    await this.api.send('DELETE', path, { signal: options?.signal });
+    await this.api.sendDiscardingBody('DELETE', path, { signal: options?.signal });
   }
 }
 

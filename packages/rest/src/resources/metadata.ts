@@ -1,4 +1,4 @@
-import { type Api, pageQuery, segment } from '../internal/api.js';
+import { type Api, objectBody, segment } from '../internal/api.js';
 import type {
   CallOptions,
   DeleteOptions,
@@ -9,35 +9,13 @@ import type {
   MetricTimeSeries,
   MetricTimeSeriesSearchParams,
   MetricUpdate,
-  SearchResult,
   Tag,
   TagUpdate,
 } from '../types.js';
-import { deleteAt, splitParams } from './base.js';
-
-/** Search and list shared by the four metadata families. */
-class MetadataSearch<T, TParams extends MetadataSearchParams> {
-  protected readonly api: Api;
-  readonly path: string;
-
-  constructor(api: Api, path: string) {
-    this.api = api;
-    this.path = path;
-  }
-
-  /** One page: `{ count, results }`. The query is encoded for you; pass it as you would type it. */
-  async search(params?: TParams, options?: CallOptions): Promise<SearchResult<T>> {
-    return this.api.search<T>(this.path, { ...splitParams(params), ...pageQuery(params) }, options?.signal);
-  }
-
-  /** Every match, page by page as you iterate. `limit` is the page size (default 100). */
-  list(params?: TParams, options?: CallOptions): AsyncGenerator<T, void, undefined> {
-    return this.api.paginate<T>(this.path, params, splitParams(params), options?.signal, 'envelope');
-  }
-}
+import { deleteAt, SearchableResource } from './base.js';
 
 /** `/v2/metric`: metric metadata. */
-export class Metrics extends MetadataSearch<Metric, MetadataSearchParams> {
+export class Metrics extends SearchableResource<Metric, MetadataSearchParams> {
   constructor(api: Api) {
     super(api, '/v2/metric');
   }
@@ -50,6 +28,7 @@ export class Metrics extends MetadataSearch<Metric, MetadataSearchParams> {
 
   /** Creates or replaces the metric's metadata (PUT): fields left out are cleared. */
   async update(name: string, body: MetricUpdate, options?: CallOptions): Promise<Metric> {
+    objectBody(body);
     const json = typeof body.type === 'string' ? { ...body, type: body.type.toUpperCase() } : body;
     const path = `${this.path}/${segment(name, 'name')}`;
     return (await this.api.send<Metric>('PUT', path, { json, signal: options?.signal })) as Metric;
@@ -57,7 +36,7 @@ export class Metrics extends MetadataSearch<Metric, MetadataSearchParams> {
 }
 
 /** `/v2/dimension`: metadata of dimension values, addressed by key and value. */
-export class Dimensions extends MetadataSearch<Dimension, MetadataSearchParams> {
+export class Dimensions extends SearchableResource<Dimension, MetadataSearchParams> {
   constructor(api: Api) {
     super(api, '/v2/dimension');
   }
@@ -72,7 +51,7 @@ export class Dimensions extends MetadataSearch<Dimension, MetadataSearchParams> 
 
   /** Creates or replaces the dimension's metadata (PUT); `key` and `value` go in the body too. */
   async update(key: string, value: string, body: DimensionUpdate, options?: CallOptions): Promise<Dimension> {
-    const json = { ...body, key, value };
+    const json = { ...objectBody(body), key, value };
     return (await this.api.send<Dimension>('PUT', this.#item(key, value), {
       json,
       signal: options?.signal,
@@ -81,7 +60,7 @@ export class Dimensions extends MetadataSearch<Dimension, MetadataSearchParams> 
 }
 
 /** `/v2/metrictimeseries`: time series metadata. */
-export class MetricTimeSeriesResource extends MetadataSearch<MetricTimeSeries, MetricTimeSeriesSearchParams> {
+export class MetricTimeSeriesResource extends SearchableResource<MetricTimeSeries, MetricTimeSeriesSearchParams> {
   constructor(api: Api) {
     super(api, '/v2/metrictimeseries');
   }
@@ -93,7 +72,7 @@ export class MetricTimeSeriesResource extends MetadataSearch<MetricTimeSeries, M
 }
 
 /** `/v2/tag`: tags and their metadata. */
-export class Tags extends MetadataSearch<Tag, MetadataSearchParams> {
+export class Tags extends SearchableResource<Tag, MetadataSearchParams> {
   constructor(api: Api) {
     super(api, '/v2/tag');
   }
@@ -108,7 +87,10 @@ export class Tags extends MetadataSearch<Tag, MetadataSearchParams> {
 
   /** Creates or replaces the tag (PUT). */
   async update(name: string, body: TagUpdate, options?: CallOptions): Promise<Tag> {
-    return (await this.api.send<Tag>('PUT', this.#item(name), { json: body, signal: options?.signal })) as Tag;
+    return (await this.api.send<Tag>('PUT', this.#item(name), {
+      json: objectBody(body),
+      signal: options?.signal,
+    })) as Tag;
   }
 
   /** Resolves with `true` once deleted, or `false` when absent and `ignoreNotFound` is set. */
