@@ -2,7 +2,9 @@ import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../src/index.js';
 
-// The peer npm client, a dev dependency of tools/benchmarks, used unmodified.
+type PeerMessage = Record<string, unknown> & { type?: string };
+
+// The peer npm client (`signalfx`, a dev dependency of this package), required as is and used unmodified.
 const require = createRequire(import.meta.url);
 const signalfx = require('signalfx') as {
   Ingest: new (
@@ -14,7 +16,7 @@ const signalfx = require('signalfx') as {
     options: { signalflowEndpoint: string; apiEndpoint: string },
   ) => {
     execute(options: Record<string, unknown>): {
-      stream(callback: (error: unknown, message: Record<string, any>) => void): boolean;
+      stream(callback: (error: unknown, message: PeerMessage) => void): boolean;
       get_metadata(tsId: string): { properties: Record<string, unknown> } | null;
     };
     disconnect(): void;
@@ -65,6 +67,15 @@ describe('the signalfx npm client against the emulator', () => {
     // The client posts batches of 300 one after the other, after send() resolves.
     await until(() => emulator.store.stats().points === 10_000, 20_000);
     expect(emulator.store.stats().series).toBe(HOSTS * CPUS);
+    for (let host = 0; host < HOSTS; host++) {
+      for (let cpu = 0; cpu < CPUS; cpu++) {
+        const id = emulator.store.seriesId('cpu.utilization', { host: `host-${host}`, cpu: String(cpu) });
+        const stored = emulator.store.getSeries(id)?.points(BASE, BASE + POINTS_PER_SERIES * RESOLUTION) ?? [];
+        expect(stored.map((point) => point.value)).toEqual(
+          Array.from({ length: POINTS_PER_SERIES }, (_, index) => expectedValue(host, cpu, index)),
+        );
+      }
+    }
 
     const flow = new signalfx.SignalFlow('peer-token', {
       signalflowEndpoint: emulator.streamUrl.replace('http', 'ws'),
@@ -80,11 +91,22 @@ describe('the signalfx npm client against the emulator', () => {
     });
     const batches: Array<{ logicalTimestampMs: number; data: Array<{ tsId: string; value: number }> }> = [];
     const errors: unknown[] = [];
+    const metadataMessages = new Map<string, Record<string, unknown>>();
+    const valueBeforeMetadata: string[] = [];
+    const resolutions: unknown[] = [];
     let ended = false;
     computation.stream((error, message) => {
       if (error) errors.push(error);
-      else if (message.type === 'data') batches.push(message as (typeof batches)[number]);
-      else if (message.type === 'error') errors.push(message);
+      else if (message.type === 'data') {
+        const batch = message as unknown as (typeof batches)[number];
+        for (const point of batch.data) if (!metadataMessages.has(point.tsId)) valueBeforeMetadata.push(point.tsId);
+        batches.push(batch);
+      } else if (message.type === 'metadata') {
+        metadataMessages.set(String(message.tsId), message.properties as Record<string, unknown>);
+      } else if (message.type === 'message') {
+        const info = message.message as { messageCode?: string; contents?: { resolutionMs?: number } };
+        if (info.messageCode === 'JOB_RUNNING_RESOLUTION') resolutions.push(info.contents?.resolutionMs);
+      } else if (message.type === 'error') errors.push(message);
       else if (message.type === 'control-message' && message.event === 'END_OF_CHANNEL') ended = true;
     });
     try {
@@ -93,25 +115,38 @@ describe('the signalfx npm client against the emulator', () => {
       flow.disconnect();
     }
     expect(errors).toEqual([]);
+    expect(resolutions).toEqual([RESOLUTION]);
+    expect(valueBeforeMetadata).toEqual([]);
+
+    // Metadata: one output series per host, carrying only `host` as dimension, as the client reads it.
+    const hosts = Array.from({ length: HOSTS }, (_, host) => `host-${host}`);
+    const tsIdByHost = new Map<string, string>();
+    for (const [tsId, properties] of metadataMessages) {
+      expect(computation.get_metadata(tsId)?.properties).toEqual(properties);
+      expect(properties).toEqual({
+        host: expect.any(String),
+        sf_key: ['host'],
+        sf_metric: expect.stringMatching(/^_SF_COMP_/),
+        sf_originatingMetric: 'cpu.utilization',
+        sf_resolutionMs: RESOLUTION,
+        sf_type: 'MetricTimeSeries',
+        sf_isPreQuantized: false,
+      });
+      tsIdByHost.set(String(properties.host), tsId);
+    }
+    expect([...tsIdByHost.keys()].sort()).toEqual(hosts.sort());
+    expect(metadataMessages.size).toBe(HOSTS);
+
+    // Values: every timestamp, every host once, the mean over the host's two cpus.
     expect(batches).toHaveLength(POINTS_PER_SERIES);
     for (const [index, batch] of batches.entries()) {
       expect(batch.logicalTimestampMs).toBe(BASE + index * RESOLUTION);
-      expect(batch.data).toHaveLength(HOSTS);
-      for (const point of batch.data) {
-        const metadata = computation.get_metadata(point.tsId);
-        expect(metadata).not.toBeNull();
-        const host = Number(String(metadata!.properties.host).replace('host-', ''));
+      const byHost = new Map(batch.data.map((point) => [metadataMessages.get(point.tsId)?.host, point.value]));
+      expect(byHost.size).toBe(HOSTS);
+      for (let host = 0; host < HOSTS; host++) {
         // mean over the two cpus: host*100 + (0 + 10)/2 + index % 5
-        expect(point.value).toBeCloseTo(host * 100 + 5 + (index % 5), 9);
+        expect(byHost.get(`host-${host}`), `host-${host} at ${index}`).toBeCloseTo(host * 100 + 5 + (index % 5), 9);
       }
     }
-    const first = computation.get_metadata(batches[0]!.data[0]!.tsId)!.properties;
-    expect(first).toMatchObject({
-      sf_type: 'MetricTimeSeries',
-      sf_resolutionMs: RESOLUTION,
-      sf_originatingMetric: 'cpu.utilization',
-      sf_key: ['host'],
-    });
-    expect(first.cpu).toBeUndefined();
   });
 });
