@@ -1,4 +1,9 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import * as core from '@sfx/core';
+import * as ingest from '@sfx/ingest';
+import * as rest from '@sfx/rest';
+import * as signalflow from '@sfx/signalflow';
+import { afterAll, afterEach, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import * as sdk from '../src/index.js';
 import {
   AuthError,
   IngestClient,
@@ -137,5 +142,36 @@ describe('exports', () => {
     expect(error).toBeInstanceOf(SfxError);
     expect(isSfxError(error)).toBe(true);
     expect(SDK_VERSION).toMatch(/^\d+\.\d+\.\d+/);
+  });
+});
+
+describe('re-exports', () => {
+  const packages = { '@sfx/core': core, '@sfx/ingest': ingest, '@sfx/rest': rest, '@sfx/signalflow': signalflow };
+
+  it.each(Object.entries(packages))('re-exports every runtime export of %s, as the same value', (_, module) => {
+    const exported = sdk as Record<string, unknown>;
+    const missing = Object.keys(module).filter((name) => exported[name] !== (module as Record<string, unknown>)[name]);
+    expect(missing).toEqual([]);
+  });
+
+  it('exports nothing but the packages, the facade and its version', () => {
+    const fromPackages = new Set(Object.values(packages).flatMap((module) => Object.keys(module)));
+    const own = Object.keys(sdk).filter((name) => !fromPackages.has(name));
+    expect(own.sort()).toEqual(['SDK_VERSION', 'SignalFx']);
+  });
+});
+
+describe('clashing type names', () => {
+  it('keeps the bare names for ingest and gives every clashing name a prefixed alias', () => {
+    // Checked by `tsc` over the tests; vitest only runs the function.
+    expectTypeOf<sdk.MetricType>().toEqualTypeOf<ingest.MetricType>();
+    expectTypeOf<sdk.IngestMetricType>().toEqualTypeOf<ingest.MetricType>();
+    expectTypeOf<sdk.RestMetricType>().toEqualTypeOf<rest.MetricType>();
+    expectTypeOf<sdk.DecodeOptions>().toEqualTypeOf<ingest.DecodeOptions>();
+    expectTypeOf<sdk.IngestDecodeOptions>().toEqualTypeOf<ingest.DecodeOptions>();
+    expectTypeOf<sdk.FrameDecodeOptions>().toEqualTypeOf<signalflow.DecodeOptions>();
+    expectTypeOf<sdk.Event>().toEqualTypeOf<rest.Event>();
+    expectTypeOf<sdk.ComputationMessage>().toEqualTypeOf<signalflow.ComputationMessage>();
+    expectTypeOf<sdk.Endpoints>().toEqualTypeOf<core.Endpoints>();
   });
 });
