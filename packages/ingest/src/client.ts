@@ -1,4 +1,4 @@
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import {
   ClosedError,
   HttpClient,
@@ -11,7 +11,7 @@ import {
   SfxError,
   ValidationError,
 } from '@sfx/core';
-import { checkEvent, encodeEvents } from './codec/codec.js';
+import { checkEvent, dropLeadingDatapoints, encodeEvents } from './codec/codec.js';
 import {
   type Mark,
   type PreparedDimensions,
@@ -20,7 +20,7 @@ import {
 } from './codec/datapoint-encoder.js';
 import { JsonDatapointEncoder } from './codec/json-encoder.js';
 import { QueueFullError } from './errors.js';
-import { CONTENT_TYPES, type Encoding, type EventCategory, type MetricType } from './types.js';
+import { CONTENT_TYPES, type Encoding, type EventCategory, type MetricType, type WireEvent } from './types.js';
 
 const VERSION = packageVersion(import.meta.url);
 
@@ -29,7 +29,10 @@ export interface Datapoint {
   metric: string;
   /** Integers (and bigints in int64 range) go as int values, other finite numbers as doubles. */
   value: number | bigint;
-  /** Milliseconds since the epoch. Default: the time of the `send()` call. */
+  /**
+   * Milliseconds since the epoch. When absent the datapoint goes without one and the service
+   * stamps it with the time it receives it (0 means the same).
+   */
   timestamp?: number;
   dimensions?: Record<string, string>;
 }
@@ -48,7 +51,7 @@ export interface IngestEvent {
   category?: EventCategory;
   dimensions?: Record<string, string>;
   properties?: Record<string, string | number | boolean | bigint>;
-  /** Milliseconds since the epoch. Default: the time of the `sendEvent()` call. */
+  /** Milliseconds since the epoch. When absent the service stamps the event with the time it receives it. */
   timestamp?: number;
 }
 
@@ -127,13 +130,35 @@ export interface IngestStats {
   errors: Record<string, number>;
 }
 
+interface EventWaiter {
+  resolve: () => void;
+  reject: (error: SfxError) => void;
+}
+
+/** One request's worth of datapoints or events, sealed and waiting, then in flight. */
 interface Batch {
+  kind: 'datapoints' | 'events';
+  /** Datapoints (or events) in `body`. */
   count: number;
+  /** Datapoints trimmed from the front of this batch by the `drop-oldest` policy. */
+  dropped: number;
   body: Buffer | undefined;
+  /** `body` is gzipped already; a raw body is gzipped when posted, if compression is on. */
   compressed: boolean;
-  done: boolean;
+  /** The callers of `sendEvent()` whose events this batch carries. */
+  waiters: EventWaiter[];
+  /** Settles when the batch is sent, failed or dropped; datapoint counts (zero for events). */
   result: Promise<FlushResult>;
   settle: (result: FlushResult) => void;
+}
+
+function newBatch(kind: Batch['kind'], count: number, body: Buffer, compressed: boolean, waiters: EventWaiter[]) {
+  let settle!: (result: FlushResult) => void;
+  const result = new Promise<FlushResult>((resolve) => {
+    settle = resolve;
+  });
+  const batch: Batch = { kind, count, dropped: 0, body, compressed, waiters, result, settle };
+  return batch;
 }
 
 interface DatapointEncoder {
@@ -169,6 +194,8 @@ const OVERFLOW_POLICIES: readonly OverflowPolicy[] = ['drop-oldest', 'drop-newes
  * CPU per datapoint than requests of 1,000 (the per-request work is fixed); gzipped they are ~50 KB.
  */
 const DEFAULT_BATCH_SIZE = 5000;
+/** Events per request, at most; events queued in the same turn of the event loop share a request. */
+const EVENT_BATCH_SIZE = 1000;
 /** The pending-batch buffer grows as needed and is brought back to this size when idle. */
 const IDLE_BUFFER_BYTES = 64 * 1024;
 
@@ -230,12 +257,17 @@ export class IngestClient implements AsyncDisposable {
   readonly #encoder: DatapointEncoder;
   #globals: Record<string, string> = {};
   #preparedGlobals: PreparedDimensions;
-  /** Sealed batches not yet posted, oldest first. */
+  /** Sealed datapoint batches not yet posted, oldest first. */
   readonly #waiting: Batch[] = [];
   #waitingCount = 0;
+  /** Sealed event batches not yet posted; they go before datapoints. */
+  readonly #waitingEvents: Batch[] = [];
   readonly #inFlight = new Set<Batch>();
   #inFlightCount = 0;
-  readonly #pendingEvents = new Set<Promise<unknown>>();
+  /** Events accepted in this turn of the event loop, not yet sealed into a batch. */
+  #eventQueue: WireEvent[] = [];
+  #eventWaiters: EventWaiter[] = [];
+  #eventImmediate: NodeJS.Immediate | undefined;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
   #closing: Promise<FlushResult> | undefined;
@@ -368,7 +400,6 @@ export class IngestClient implements AsyncDisposable {
     const encoder = this.#encoder;
     const globals = this.#preparedGlobals;
     const mark = encoder.mark();
-    const now = Date.now();
     try {
       for (const [list, metricType] of LISTS) {
         const points = input[list];
@@ -378,16 +409,7 @@ export class IngestClient implements AsyncDisposable {
           if (typeof point !== 'object' || point === null) {
             throw new ValidationError(`${list}[${i}] must be an object`, { field: `${list}[${i}]` });
           }
-          encoder.append(
-            metricType,
-            point.metric,
-            point.value,
-            point.timestamp ?? now,
-            point.dimensions,
-            globals,
-            list,
-            i,
-          );
+          encoder.append(metricType, point.metric, point.value, point.timestamp, point.dimensions, globals, list, i);
         }
       }
     } catch (error) {
@@ -411,20 +433,34 @@ export class IngestClient implements AsyncDisposable {
     this.#pump();
   }
 
+  /** Drops exactly the datapoints beyond `maxQueueSize`, the oldest first, trimming a batch if need be. */
   #dropOldest(): void {
     let excess = this.#encoder.count + this.#waitingCount - this.#maxQueueSize;
+    if (excess <= 0) return;
     let dropped = 0;
     while (excess > 0 && this.#waiting.length > 0) {
-      const batch = this.#waiting.shift()!;
-      this.#waitingCount -= batch.count;
-      excess -= batch.count;
-      dropped += batch.count;
-      batch.done = true;
-      batch.body = undefined;
-      batch.settle({ sent: 0, failed: 0, dropped: batch.count });
+      const batch = this.#waiting[0]!;
+      const n = Math.min(excess, batch.count);
+      if (n === batch.count) {
+        this.#waiting.shift();
+        batch.body = undefined;
+        batch.count = 0;
+        batch.dropped += n;
+        batch.settle({ sent: 0, failed: 0, dropped: batch.dropped });
+      } else {
+        // Kept uncompressed from here on, so trimming it again is a cheap skip; gzipped when posted.
+        const raw = batch.compressed ? gunzipSync(batch.body!) : batch.body!;
+        batch.body = dropLeadingDatapoints(raw, this.encoding, n);
+        batch.compressed = false;
+        batch.count -= n;
+        batch.dropped += n;
+      }
+      this.#waitingCount -= n;
+      excess -= n;
+      dropped += n;
     }
     if (excess > 0) dropped += this.#encoder.dropOldest(excess);
-    if (dropped > 0) this.#dropped(dropped, 'the oldest');
+    this.#dropped(dropped, 'the oldest');
   }
 
   #dropped(count: number, which: string): void {
@@ -474,33 +510,50 @@ export class IngestClient implements AsyncDisposable {
     const level = this.#compressLevel;
     const body =
       level === undefined ? this.#encoder.take(count) : gzipSync(this.#encoder.take(count, false), { level });
-    let settle!: (result: FlushResult) => void;
-    const result = new Promise<FlushResult>((resolve) => {
-      settle = resolve;
-    });
-    this.#waiting.push({ count, body, compressed: level !== undefined, done: false, result, settle });
+    this.#waiting.push(newBatch('datapoints', count, body, level !== undefined, []));
     this.#waitingCount += count;
   }
 
+  /** Seals the events queued so far into requests of at most `EVENT_BATCH_SIZE`. */
+  #sealEvents(): void {
+    if (this.#eventImmediate !== undefined) {
+      clearImmediate(this.#eventImmediate);
+      this.#eventImmediate = undefined;
+    }
+    const events = this.#eventQueue;
+    const waiters = this.#eventWaiters;
+    this.#eventQueue = [];
+    this.#eventWaiters = [];
+    for (let from = 0; from < events.length; from += EVENT_BATCH_SIZE) {
+      const slice = events.slice(from, from + EVENT_BATCH_SIZE);
+      const body = Buffer.from(encodeEvents(slice, this.encoding));
+      this.#waitingEvents.push(newBatch('events', slice.length, body, false, waiters.slice(from, from + slice.length)));
+    }
+    this.#pump();
+  }
+
   #pump(): void {
-    while (this.#inFlight.size < this.#maxInFlight && this.#waiting.length > 0) {
-      const batch = this.#waiting.shift()!;
-      this.#waitingCount -= batch.count;
+    while (this.#inFlight.size < this.#maxInFlight) {
+      const batch = this.#waitingEvents.shift() ?? this.#waiting.shift();
+      if (batch === undefined) return;
+      if (batch.kind === 'datapoints') this.#waitingCount -= batch.count;
       this.#post(batch);
     }
   }
 
   #post(batch: Batch): void {
     this.#inFlight.add(batch);
-    this.#inFlightCount += batch.count;
-    const body = batch.body!;
+    if (batch.kind === 'datapoints') this.#inFlightCount += batch.count;
+    const level = this.#compressLevel;
+    const body = batch.compressed || level === undefined ? batch.body! : gzipSync(batch.body!, { level });
     batch.body = undefined;
     const headers: Record<string, string> = { 'content-type': CONTENT_TYPES[this.encoding] };
-    if (batch.compressed) headers['content-encoding'] = 'gzip';
+    if (level !== undefined) headers['content-encoding'] = 'gzip';
+    const { kind, count, dropped } = batch;
     this.#http
       .request({
         method: 'POST',
-        path: '/v2/datapoint',
+        path: kind === 'events' ? '/v2/event' : '/v2/datapoint',
         body,
         headers,
         idempotent: true,
@@ -509,33 +562,43 @@ export class IngestClient implements AsyncDisposable {
         },
       })
       .then(
-        () => {
-          this.#stats.sent += batch.count;
+        (): FlushResult => {
+          if (kind === 'events') {
+            this.#stats.eventsSent += count;
+            for (const waiter of batch.waiters) waiter.resolve();
+            return { sent: 0, failed: 0, dropped: 0 };
+          }
+          this.#stats.sent += count;
           this.#stats.batches++;
           this.#stats.bytesSent += body.length;
-          return { sent: batch.count, failed: 0, dropped: 0 };
+          return { sent: count, failed: 0, dropped };
         },
-        (error: unknown) => {
-          this.#stats.failed += batch.count;
+        (error: unknown): FlushResult => {
           const failure =
             error instanceof SfxError ? error : new SfxError('SFX_ERR_UNKNOWN', String(error), { cause: error });
-          this.#report(failure, { kind: 'datapoints', outcome: 'failed', count: batch.count });
-          return { sent: 0, failed: batch.count, dropped: 0 };
+          if (kind === 'events') {
+            this.#stats.eventsFailed += count;
+            this.#report(failure, { kind: 'event', outcome: 'failed', count });
+            for (const waiter of batch.waiters) waiter.reject(failure);
+            return { sent: 0, failed: 0, dropped: 0 };
+          }
+          this.#stats.failed += count;
+          this.#report(failure, { kind: 'datapoints', outcome: 'failed', count });
+          return { sent: 0, failed: count, dropped };
         },
       )
       .then((result) => {
         this.#inFlight.delete(batch);
-        this.#inFlightCount -= batch.count;
-        batch.done = true;
+        if (kind === 'datapoints') this.#inFlightCount -= count;
         batch.settle(result);
         this.#pump();
       });
   }
 
   /**
-   * Validates an event and sends it now (events are not batched). Throws `ValidationError`
-   * synchronously on bad input; the promise rejects with the failure after retries, which is also
-   * passed to `onError`.
+   * Validates an event (throwing `ValidationError` synchronously) and queues it; events queued in
+   * the same turn of the event loop go in one request. The promise resolves when the service has
+   * accepted it and rejects with the failure after retries, which is also passed to `onError`.
    */
   sendEvent(event: IngestEvent): Promise<void> {
     if (this.#closed) throw new ClosedError('sendEvent() after close()');
@@ -552,54 +615,39 @@ export class IngestClient implements AsyncDisposable {
         category: event.category ?? 'USER_DEFINED',
         ...(dimensions === undefined ? {} : { dimensions }),
         ...(event.properties === undefined ? {} : { properties: event.properties }),
-        timestamp: event.timestamp ?? Date.now(),
+        ...(event.timestamp === undefined ? {} : { timestamp: event.timestamp }),
       },
       'event',
     );
-    const body = Buffer.from(encodeEvents([checked], this.encoding));
-    const sending = this.#postEvent(body);
-    this.#pendingEvents.add(sending);
-    const settled = sending.finally(() => this.#pendingEvents.delete(sending));
+    let waiter!: EventWaiter;
+    const accepted = new Promise<void>((resolve, reject) => {
+      waiter = { resolve, reject };
+    });
     // Marked handled here, so a caller that does not await cannot cause an unhandled rejection;
     // a caller that awaits still sees the failure.
-    settled.catch(() => undefined);
-    return settled;
-  }
-
-  async #postEvent(raw: Buffer): Promise<void> {
-    const headers: Record<string, string> = { 'content-type': CONTENT_TYPES[this.encoding] };
-    try {
-      await this.#http.request({
-        method: 'POST',
-        path: '/v2/event',
-        body: raw,
-        headers,
-        ...(this.#compressLevel === undefined ? {} : { gzip: this.#compressLevel }),
-        idempotent: true,
-        onRetry: () => {
-          this.#stats.retried++;
-        },
+    accepted.catch(() => undefined);
+    this.#eventQueue.push(checked);
+    this.#eventWaiters.push(waiter);
+    if (this.#eventQueue.length >= EVENT_BATCH_SIZE) this.#sealEvents();
+    else if (this.#eventImmediate === undefined) {
+      this.#eventImmediate = setImmediate(() => {
+        this.#eventImmediate = undefined;
+        this.#sealEvents();
       });
-      this.#stats.eventsSent++;
-    } catch (error) {
-      this.#stats.eventsFailed++;
-      const failure =
-        error instanceof SfxError ? error : new SfxError('SFX_ERR_UNKNOWN', String(error), { cause: error });
-      this.#report(failure, { kind: 'event', outcome: 'failed', count: 1 });
-      throw failure;
+      this.#eventImmediate.unref();
     }
+    return accepted;
   }
 
   /**
    * Sends everything queued before the call and resolves with what became of those datapoints.
-   * Also waits for events under way. Never rejects.
+   * Also waits for the events queued before the call. Never rejects.
    */
   async flush(): Promise<FlushResult> {
     this.#sealAll();
-    const batches = [...this.#waiting, ...this.#inFlight];
-    const events = [...this.#pendingEvents].map((p) => p.catch(() => undefined));
+    this.#sealEvents();
+    const batches = [...this.#waitingEvents, ...this.#waiting, ...this.#inFlight];
     const results = await Promise.all(batches.map((b) => b.result));
-    await Promise.all(events);
     const total: FlushResult = { sent: 0, failed: 0, dropped: 0 };
     for (const r of results) {
       total.sent += r.sent;
@@ -612,7 +660,8 @@ export class IngestClient implements AsyncDisposable {
   /** Called on `beforeExit`: flushes, holding the process open only until that is done. */
   flushBeforeExit(): void {
     if (this.#exitFlush !== undefined || this.#closed) return;
-    if (this.#encoder.count + this.#waitingCount + this.#inFlight.size + this.#pendingEvents.size === 0) return;
+    const events = this.#eventQueue.length + this.#waitingEvents.length;
+    if (this.#encoder.count + this.#waitingCount + this.#inFlight.size + events === 0) return;
     // Retry waits use unref'd timers; this handle keeps the process alive until the flush ends.
     const keepAlive = setInterval(() => undefined, 1000);
     this.#exitFlush = this.flush().finally(() => {

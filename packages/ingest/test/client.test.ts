@@ -84,16 +84,20 @@ describe('wire format', () => {
     },
   );
 
-  it('stamps datapoints without a timestamp with the time of send()', async () => {
-    const s = await sink();
-    const { c } = client(s);
-    const before = Date.now();
-    c.send({ gauges: [{ metric: 'a', value: 1 }] });
-    await c.flush();
-    const stamped = Number(s.datapoints()[0]!.timestamp);
-    expect(stamped).toBeGreaterThanOrEqual(before);
-    expect(stamped).toBeLessThanOrEqual(Date.now());
-  });
+  it.each(['protobuf', 'json'] as const)(
+    'sends datapoints and events without a timestamp as they are, for the service to stamp (%s)',
+    async (encoding) => {
+      const s = await sink();
+      const { c } = client(s, { encoding });
+      c.send({ gauges: [{ metric: 'a', value: 1 }] });
+      await c.sendEvent({ eventType: 'deploy' });
+      await c.flush();
+      expect(s.datapoints()).toHaveLength(1);
+      expect(s.datapoints()[0]).not.toHaveProperty('timestamp');
+      expect(s.events()).toHaveLength(1);
+      expect(s.events()[0]).not.toHaveProperty('timestamp');
+    },
+  );
 
   it('sends uncompressed when compress is false', async () => {
     const s = await sink();
@@ -391,6 +395,47 @@ describe('faults', () => {
   });
 });
 
+describe('events', () => {
+  it('events queued in the same turn share one request; each promise resolves once accepted', async () => {
+    const s = await sink();
+    const { c } = client(s, { encoding: 'json' });
+    const accepted = [
+      c.sendEvent({ eventType: 'a' }),
+      c.sendEvent({ eventType: 'b' }),
+      c.sendEvent({ eventType: 'c' }),
+    ];
+    await Promise.all(accepted);
+    await c.sendEvent({ eventType: 'd' });
+    expect(s.received.map((r) => r.path)).toEqual(['/v2/event', '/v2/event']);
+    expect(s.received[0]!.headers['content-encoding']).toBe('gzip');
+    expect(s.events().map((e) => e.eventType)).toEqual(['a', 'b', 'c', 'd']);
+    expect(c.stats().events).toEqual({ sent: 4, failed: 0 });
+  });
+
+  it('a retried event batch is delivered once the service recovers; flush() waits for queued events', async () => {
+    const s = await sink();
+    s.script.push(503, 'reset');
+    const { c, failures } = client(s);
+    const accepted = [c.sendEvent({ eventType: 'x' }), c.sendEvent({ eventType: 'y' })];
+    await c.flush();
+    expect(c.stats().events).toEqual({ sent: 2, failed: 0 });
+    await Promise.all(accepted);
+    expect(s.events().map((e) => e.eventType)).toEqual(['x', 'y']);
+    expect(c.stats().retried).toBe(2);
+    expect(failures).toEqual([]);
+  });
+
+  it('a failed event batch rejects every promise in it and is reported once with the count', async () => {
+    const s = await sink();
+    s.script.push(400);
+    const { c, failures } = client(s);
+    const results = await Promise.allSettled([c.sendEvent({ eventType: 'x' }), c.sendEvent({ eventType: 'y' })]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(failures.map((f) => f.failure)).toEqual([{ kind: 'event', outcome: 'failed', count: 2 }]);
+    expect(c.stats().events).toEqual({ sent: 0, failed: 2 });
+  });
+});
+
 describe('queue overflow', () => {
   // The sink answers 503 until released, so batches pile up while the first one is retried.
   async function blockedSink() {
@@ -420,23 +465,40 @@ describe('queue overflow', () => {
     expect(c.stats()).toMatchObject({ sent: 40, dropped: 5, failed: 0 });
   });
 
-  it('drop-oldest drops the oldest waiting batches, counted exactly', async () => {
-    const s = await blockedSink();
-    const { c, failures } = client(s, { ...overflowOptions, overflow: 'drop-oldest' });
-    c.send({ gauges: gauges(10, 'first') });
-    await waitFor(() => c.stats().inFlight === 10);
-    c.send({ gauges: gauges(30, 'second') });
-    const flushed = c.flush(); // covers first and second
-    c.send({ gauges: gauges(20, 'third') }); // second.0-9 and second.10-19 make room
-    expect(c.stats()).toMatchObject({ queued: 30, dropped: 20 });
-    expect(failures.map((f) => f.failure)).toEqual([{ kind: 'datapoints', outcome: 'dropped', count: 20 }]);
-    release(s);
-    expect(await flushed).toEqual({ sent: 20, failed: 0, dropped: 20 });
-    expect(await c.flush()).toEqual({ sent: 20, failed: 0, dropped: 0 });
-    const sent = s.datapoints().map((p) => String(p.metric));
-    expect(sent.filter((m) => m.startsWith('second'))).toEqual(gauges(10, 'second').map((_, i) => `second.${20 + i}`));
-    expect(c.stats()).toMatchObject({ sent: 40, dropped: 20 });
-  });
+  it.each(['protobuf', 'json'] as const)(
+    'drop-oldest drops exactly the excess, the oldest datapoints first, even inside a batch (%s)',
+    async (encoding) => {
+      const s = await blockedSink();
+      const { c, failures } = client(s, { ...overflowOptions, overflow: 'drop-oldest', encoding });
+      c.send({ gauges: gauges(10, 'first') }); // sealed, soon in flight (not part of the queue)
+      await waitFor(() => c.stats().inFlight === 10);
+      c.send({ gauges: gauges(30, 'second') }); // three waiting batches: the queue is full
+      const flushed = c.flush(); // covers first and second
+      c.send({ gauges: gauges(7, 'third') }); // 37 > 30: second.0-6 go, from inside the oldest batch
+      expect(c.stats()).toMatchObject({ queued: 30, dropped: 7 });
+      c.send({ gauges: gauges(15, 'fourth') }); // 45 > 30: second.7-21 go (one batch whole, one partly)
+      expect(c.stats()).toMatchObject({ queued: 30, dropped: 22 });
+      expect(failures.map((f) => f.failure)).toEqual([
+        { kind: 'datapoints', outcome: 'dropped', count: 7 },
+        { kind: 'datapoints', outcome: 'dropped', count: 15 },
+      ]);
+      expect(failures.every((f) => f.error instanceof QueueFullError)).toBe(true);
+      expect(failures.map((f) => (f.error as QueueFullError).dropped)).toEqual([7, 15]);
+      release(s);
+      expect(await flushed).toEqual({ sent: 18, failed: 0, dropped: 22 });
+      expect(await c.flush()).toEqual({ sent: 22, failed: 0, dropped: 0 });
+      const sent = s.datapoints().map((p) => String(p.metric));
+      const names = (prefix: string, from: number, to: number) =>
+        Array.from({ length: to - from }, (_, i) => `${prefix}.${from + i}`);
+      expect(sent).toEqual([
+        ...names('first', 0, 10),
+        ...names('second', 22, 30),
+        ...names('third', 0, 7),
+        ...names('fourth', 0, 15),
+      ]);
+      expect(c.stats()).toMatchObject({ sent: 40, dropped: 22, failed: 0, queued: 0 });
+    },
+  );
 
   it('reject throws QueueFullError and queues nothing of the call', async () => {
     const s = await blockedSink();
@@ -482,6 +544,27 @@ describe('lifecycle and accounting', () => {
     expect(result.failed).toBe(20);
     expect(s.datapoints()).toHaveLength(result.sent);
     expect(failures.reduce((n, f) => n + f.failure.count, 0)).toBe(20);
+  });
+
+  it('close() while a request is in flight waits for it and counts every datapoint once', async () => {
+    const s = await sink();
+    s.script.push('hold');
+    const { c } = client(s, { batchSize: 10, flushIntervalMs: 60_000 });
+    c.send({ gauges: gauges(10, 'a') });
+    await waitFor(() => s.requests === 1); // the server has the body and holds its answer
+    c.send({ gauges: gauges(5, 'b') });
+    let closed = false;
+    const closing = c.close().then((result) => {
+      closed = true;
+      return result;
+    });
+    await waitFor(() => s.requests === 2);
+    expect(closed).toBe(false);
+    expect(c.stats()).toMatchObject({ sent: 5, inFlight: 10, queued: 0 });
+    s.release();
+    expect(await closing).toEqual({ sent: 15, failed: 0, dropped: 0 });
+    expect(c.stats()).toMatchObject({ sent: 15, failed: 0, dropped: 0, queued: 0, inFlight: 0 });
+    expect(s.datapoints()).toHaveLength(15);
   });
 
   it('await using closes the client', async () => {

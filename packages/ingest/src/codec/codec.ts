@@ -21,7 +21,7 @@ import {
 import { ProtobufDatapointEncoder } from './datapoint-encoder.js';
 import { jsonDatapoint, jsonDatapointBody, jsonEvent } from './json-encoder.js';
 import { type JsonValue, parseJson } from './json-parse.js';
-import { ByteWriter, writeNumberValue } from './wire.js';
+import { ByteWriter, skipRecords, writeNumberValue } from './wire.js';
 
 /** Options of the decoders. */
 export interface DecodeOptions {
@@ -67,6 +67,16 @@ export function encodeDatapoints(points: readonly WireDatapoint[], encoding: Enc
     records.push(jsonDatapoint(point.metric, point.value, point.timestamp, point.dimensions, undefined, field));
   }
   return jsonDatapointBody(types, records);
+}
+
+/**
+ * Removes the first `records` datapoints of an uncompressed body this package encoded. Protobuf
+ * bodies keep the order of `send()`; a JSON body groups datapoints by metric type, so there the
+ * first are the gauges, then the counters, then the cumulative counters.
+ */
+export function dropLeadingDatapoints(body: Buffer, encoding: Encoding, records: number): Buffer {
+  if (encoding === 'protobuf') return body.subarray(skipRecords(body, 0, records));
+  return Buffer.from(encodeDatapoints(decodeDatapoints(body, 'json').slice(records), 'json'));
 }
 
 function checkMetricType(type: unknown, field: string): MetricType {

@@ -14,6 +14,7 @@ import {
   encodeDimensionField,
   int64Bits,
   isSmallUnsigned,
+  skipRecords,
   varintSize,
   writeBigVarint,
   writeVarint,
@@ -249,32 +250,13 @@ export class ProtobufDatapointEncoder {
     this.count++;
   }
 
-  /** The end of the record after `records` records from `from`. */
-  #skip(from: number, records: number): number {
-    const buf = this.buf;
-    let pos = from;
-    for (let i = 0; i < records; i++) {
-      pos++; // tag 0x0a
-      let length = 0;
-      let shift = 1;
-      let byte: number;
-      do {
-        byte = buf[pos++]!;
-        length += (byte & 127) * shift;
-        shift *= 128;
-      } while (byte & 128);
-      pos += length;
-    }
-    return pos;
-  }
-
   /**
    * Removes the first `records` records and returns them as an upload message body: a copy, or
    * with `copy` false a view that is valid only until the next append.
    */
   take(records: number, copy = true): Buffer {
     const n = Math.min(records, this.count);
-    const end = this.#skip(this.start, n);
+    const end = skipRecords(this.buf, this.start, n);
     let body: Buffer;
     if (copy) {
       body = Buffer.allocUnsafeSlow(end - this.start);
@@ -288,14 +270,14 @@ export class ProtobufDatapointEncoder {
 
   /** Keeps only the first `keep` records appended since `mark`, removing the newer ones. */
   truncate(mark: Mark, keep: number): void {
-    this.pos = this.#skip(this.start + mark.offset, keep);
+    this.pos = skipRecords(this.buf, this.start + mark.offset, keep);
     this.count = mark.count + keep;
   }
 
   /** Removes the `records` oldest records; returns how many were removed. */
   dropOldest(records: number): number {
     const n = Math.min(records, this.count);
-    this.start = this.#skip(this.start, n);
+    this.start = skipRecords(this.buf, this.start, n);
     this.count -= n;
     if (this.count === 0) this.start = this.pos = 0;
     return n;

@@ -70,6 +70,27 @@ export function copyBytes(dst: Uint8Array, pos: number, src: Uint8Array): number
   return pos + n;
 }
 
+/**
+ * The end of the record that lies `records` length-delimited records after `from`: each record is
+ * a one-byte tag, a varint length and that many bytes (as `DataPointUploadMessage.datapoints` are).
+ */
+export function skipRecords(buf: Uint8Array, from: number, records: number): number {
+  let pos = from;
+  for (let i = 0; i < records; i++) {
+    pos++; // the tag
+    let length = 0;
+    let shift = 1;
+    let byte: number;
+    do {
+      byte = buf[pos++]!;
+      length += (byte & 127) * shift;
+      shift *= 128;
+    } while (byte & 128);
+    pos += length;
+  }
+  return pos;
+}
+
 /** A growable output buffer. */
 export class ByteWriter {
   buf: Buffer;

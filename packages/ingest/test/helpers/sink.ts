@@ -20,8 +20,11 @@ export interface Received {
   wireBytes: number;
 }
 
-/** What the sink does with a request: answer with a status, or cut the connection. */
-export type Behaviour = number | 'reset' | 'ok';
+/**
+ * What the sink does with a request: answer with a status, cut the connection, or hold the answer
+ * (then 200) until `release()`.
+ */
+export type Behaviour = number | 'reset' | 'ok' | 'hold';
 
 export interface Sink {
   url: string;
@@ -34,6 +37,8 @@ export interface Sink {
   datapoints(): Array<Record<string, unknown>>;
   events(): Array<Record<string, unknown>>;
   requests: number;
+  /** Answers the requests held so far. */
+  release(): void;
   close(): Promise<void>;
 }
 
@@ -48,6 +53,7 @@ function toObject(message: protobuf.Message): Record<string, unknown> {
 export async function startSink(port = 0): Promise<Sink> {
   const received: Received[] = [];
   const accepted: Received[] = [];
+  const held: Array<() => void> = [];
   const sink: Sink = {
     url: '',
     port: 0,
@@ -79,7 +85,11 @@ export async function startSink(port = 0): Promise<Sink> {
       }
       return out;
     },
+    release() {
+      for (const answer of held.splice(0)) answer();
+    },
     async close() {
+      sink.release();
       sink.server.closeAllConnections();
       await new Promise<void>((resolve) => sink.server.close(() => resolve()));
     },
@@ -98,10 +108,14 @@ export async function startSink(port = 0): Promise<Sink> {
       const body = req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw;
       const record: Received = { path: req.url ?? '', headers: req.headers, body, wireBytes: raw.length };
       received.push(record);
-      const status = behaviour === 'ok' ? 200 : behaviour;
-      if (status === 200) accepted.push(record);
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(status === 200 ? '"OK"' : `"error ${status}"`);
+      const status = behaviour === 'ok' || behaviour === 'hold' ? 200 : behaviour;
+      const answer = () => {
+        if (status === 200) accepted.push(record);
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(status === 200 ? '"OK"' : `"error ${status}"`);
+      };
+      if (behaviour === 'hold') held.push(answer);
+      else answer();
     });
   });
   server.listen(port, '127.0.0.1');
