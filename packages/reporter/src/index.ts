@@ -1,4 +1,4 @@
-export { type Clock, systemClock } from './clock.js';
+export { type Clock, COARSE_CLOCK_RESOLUTION_MS, systemClock } from './clock.js';
 export { ReportError, ReporterErrorCode } from './errors.js';
 export { Counter, Gauge, Histogram, Meter, type Metric, type MetricKind, Timer } from './metrics.js';
 export type { Datapoint, DatapointBatch, Naming } from './naming.js';

@@ -58,16 +58,17 @@ export class Histogram {
   #mean = 0;
   /** Sum of squared distances from the mean (Welford). */
   #m2 = 0;
-  readonly #clock: Clock;
+  /** The clock of the reservoir's decay weights: the coarse reading when the clock has one. */
+  readonly #decayNow: () => number;
   readonly #reservoir: ExponentiallyDecayingReservoir;
 
   constructor(clock: Clock) {
-    this.#clock = clock;
-    this.#reservoir = new ExponentiallyDecayingReservoir(clock.now());
+    this.#decayNow = clock.coarseNow ? clock.coarseNow.bind(clock) : clock.now.bind(clock);
+    this.#reservoir = new ExponentiallyDecayingReservoir(this.#decayNow());
   }
 
   update(value: number): void {
-    this.updateAt(value, this.#clock.now());
+    this.updateAt(value, this.#decayNow());
   }
 
   /** @internal `update` with a clock reading the caller already has. */
@@ -114,7 +115,7 @@ export class Histogram {
     this.#max = Number.NEGATIVE_INFINITY;
     this.#mean = 0;
     this.#m2 = 0;
-    this.#reservoir.clear(this.#clock.now());
+    this.#reservoir.clear(this.#decayNow());
   }
 }
 

@@ -1,11 +1,14 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import {
+  type Clock,
   Counter,
   ExponentiallyDecayingReservoir,
   Gauge,
   Histogram,
   Meter,
   quantileOfSorted,
+  systemClock,
   Timer,
 } from '../src/index.js';
 import { FakeClock } from './helpers.js';
@@ -97,6 +100,46 @@ describe('Histogram', () => {
     expect(histogram.count).toBe(0);
     expect(histogram.snapshot().size).toBe(0);
     expect(histogram.max).toBe(0);
+  });
+});
+
+describe('coarse clock', () => {
+  it('histogram.update() reads the coarse clock when there is one, and decays by it', () => {
+    const coarse = new FakeClock();
+    const clock: Clock = {
+      now: () => {
+        throw new Error('update() must not read the precise clock');
+      },
+      coarseNow: () => coarse.now(),
+    };
+    const histogram = new Histogram(clock);
+    for (let i = 0; i < 2000; i++) histogram.update(0);
+    coarse.advance(15 * 60 * 1000);
+    for (let i = 0; i < 2000; i++) histogram.update(100);
+    expect(histogram.count).toBe(4000);
+    expect(histogram.snapshot().values.filter((v) => v === 100).length).toBeGreaterThanOrEqual(1020);
+  });
+
+  it('systemClock.coarseNow is never ahead of now(), and moves on while read, also after an idle pause', async () => {
+    /** Reads until the coarse reading passes `from`: at most 50 turns of 20 ms, for a refresh every 100 ms. */
+    const readUntilPast = async (from: number): Promise<number> => {
+      let latest = from;
+      for (let turn = 0; turn < 50 && latest <= from; turn++) {
+        await sleep(20);
+        const reading = systemClock.coarseNow?.() as number;
+        expect(reading).toBeGreaterThanOrEqual(latest);
+        expect(reading).toBeLessThanOrEqual(systemClock.now());
+        latest = reading;
+      }
+      return latest;
+    };
+    const first = systemClock.coarseNow?.() as number;
+    expect(first).toBeLessThanOrEqual(systemClock.now());
+    const moved = await readUntilPast(first);
+    expect(moved).toBeGreaterThan(first);
+    // Unread for several periods, the refresher stops; reading again must start it again.
+    await sleep(350);
+    expect(await readUntilPast(moved)).toBeGreaterThan(moved);
   });
 });
 
