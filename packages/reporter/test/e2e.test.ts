@@ -5,7 +5,13 @@ import { decodeDatapoints, type Encoding, IngestClient, type WireDatapoint } fro
 import { afterEach, describe, expect, it } from 'vitest';
 import { type IngestSink, MetricsRegistry, SignalFxReporter } from '../src/index.js';
 import { FakeClock } from './helpers.js';
-import { EXAMPLE_DEFAULTS, EXAMPLE_TIMESTAMP, expectedWorkedExample, workedExample } from './worked-example.js';
+import {
+  EXAMPLE_DEFAULTS,
+  EXAMPLE_TIMESTAMP,
+  expectedMeasuredExample,
+  expectedWorkedExample,
+  workedExample,
+} from './worked-example.js';
 
 interface Received {
   headers: IncomingHttpHeaders;
@@ -51,61 +57,76 @@ afterEach(async () => {
   );
 });
 
+type Expected = ReturnType<typeof expectedWorkedExample>;
+
+const sortKey = (p: { metric: string; type: string; dimensions: Record<string, string> }) =>
+  `${p.metric} ${p.type} ${JSON.stringify(Object.entries(p.dimensions).sort())}`;
+
+/** Decoded points in a comparable form: metric, type, value, dimensions, sorted. */
 function comparable(points: WireDatapoint[]) {
   return points
     .map((p) => ({ type: p.metricType, metric: p.metric, value: Number(p.value), dimensions: p.dimensions ?? {} }))
-    .sort((a, b) => (a.metric + a.type).localeCompare(b.metric + b.type));
+    .sort((a, b) => sortKey(a).localeCompare(sortKey(b)));
 }
 
-function expected() {
-  return expectedWorkedExample()
-    .map((p) => ({ ...p, value: Number(p.value) }))
-    .sort((a, b) => (a.metric + a.type).localeCompare(b.metric + b.type));
+function sorted(expected: Expected) {
+  return expected.map((p) => ({ ...p, value: Number(p.value) })).sort((a, b) => sortKey(a).localeCompare(sortKey(b)));
 }
+
+const NAMINGS = [
+  // The seed's names; every point stamped with the report's whole second.
+  { naming: 'pyformance', expected: expectedWorkedExample, stamp: (ms: number) => Math.floor(ms / 1000) * 1000 },
+  // The measured reporter's names; no timestamp, the service stamps the points.
+  { naming: 'measured', expected: expectedMeasuredExample, stamp: () => undefined },
+] as const;
 
 describe('end to end through IngestClient to a loopback sink', () => {
-  for (const encoding of ['protobuf', 'json'] as const) {
-    it(`delivers exactly the worked example's datapoints (${encoding}), then the last report on stop`, async () => {
-      const sink = await startSink();
-      servers.push(sink.server);
-      const clock = new FakeClock();
-      const registry = workedExample(clock);
-      const errors: unknown[] = [];
-      const finalTimestamp = EXAMPLE_TIMESTAMP + 60_000;
-      const reporter = new SignalFxReporter({
-        registry,
-        token: 'reporter-e2e-token',
-        ingestOptions: { endpoint: sink.url, encoding, flushOnExit: false, retry: false },
-        defaultDimensions: EXAMPLE_DEFAULTS,
-        now: () => finalTimestamp,
-        onError: (error) => errors.push(error),
+  for (const { naming, expected, stamp } of NAMINGS) {
+    for (const encoding of ['protobuf', 'json'] as const) {
+      it(`delivers exactly the datapoints of the ${naming} naming (${encoding}), then the last report on stop`, async () => {
+        const sink = await startSink();
+        servers.push(sink.server);
+        const clock = new FakeClock();
+        const registry = workedExample(clock);
+        const errors: unknown[] = [];
+        let wallClock = EXAMPLE_TIMESTAMP + 999;
+        const reporter = new SignalFxReporter({
+          registry,
+          naming,
+          token: 'reporter-e2e-token',
+          ingestOptions: { endpoint: sink.url, encoding, flushOnExit: false, retry: false },
+          defaultDimensions: EXAMPLE_DEFAULTS,
+          now: () => wallClock,
+          onError: (error) => errors.push(error),
+        });
+        expect(reporter.ingest).toBeInstanceOf(IngestClient);
+        const count = expected().length;
+
+        const result = await reporter.reportNow();
+        expect(result.datapoints).toBe(count);
+        await reporter.ingest.flush();
+        const first = sink.received.flatMap((r) => r.points);
+        expect(comparable(first)).toEqual(sorted(expected()));
+        for (const point of first) expect(point.timestamp, point.metric).toBe(stamp(EXAMPLE_TIMESTAMP + 999));
+        for (const request of sink.received) {
+          expect(request.headers['x-sf-token']).toBe('reporter-e2e-token');
+          expect(request.headers['content-type']).toContain(encoding === 'json' ? 'application/json' : 'protobuf');
+        }
+
+        // stop(): one more report with the new values, then the client is closed.
+        registry.counter('jobs', { queue: 'high' }).inc();
+        wallClock += 60_000;
+        await reporter.stop();
+        const last = sink.received.flatMap((r) => r.points).slice(first.length);
+        const jobsName = naming === 'measured' ? 'jobs.count' : 'jobs';
+        const afterOneMore = expected().map((p) => (p.metric === jobsName ? { ...p, value: 4 } : p));
+        // The registry's clock stood still: every value but the counter's is as before.
+        expect(comparable(last)).toEqual(sorted(afterOneMore));
+        for (const point of last) expect(point.timestamp, point.metric).toBe(stamp(wallClock));
+        expect(errors).toEqual([]);
+        expect(() => (reporter.ingest as IngestClient).send({ gauges: [{ metric: 'x', value: 1 }] })).toThrow();
       });
-      expect(reporter.ingest).toBeInstanceOf(IngestClient);
-
-      const result = await reporter.reportNow(EXAMPLE_TIMESTAMP);
-      expect(result.datapoints).toBe(31);
-      await reporter.ingest.flush();
-      const first = sink.received.flatMap((r) => r.points);
-      expect(first).toHaveLength(31);
-      for (const point of first) expect(point.timestamp, point.metric).toBe(EXAMPLE_TIMESTAMP);
-      expect(comparable(first)).toEqual(expected());
-      for (const request of sink.received) {
-        expect(request.headers['x-sf-token']).toBe('reporter-e2e-token');
-        expect(request.headers['content-type']).toContain(encoding === 'json' ? 'application/json' : 'protobuf');
-      }
-
-      registry.counter('jobs', { queue: 'high' }).inc();
-      await reporter.stop();
-      const all = sink.received.flatMap((r) => r.points);
-      const last = all.slice(31);
-      expect(last).toHaveLength(31);
-      for (const point of last) expect(point.timestamp).toBe(finalTimestamp);
-      const jobs = last.find((p) => p.metric === 'jobs');
-      expect(jobs).toMatchObject({ metricType: 'cumulative_counter', dimensions: { queue: 'override', env: 'test' } });
-      expect(Number(jobs?.value)).toBe(4);
-      expect(errors).toEqual([]);
-      expect(() => (reporter.ingest as IngestClient).send({ gauges: [{ metric: 'x', value: 1 }] })).toThrow();
-    });
+    }
   }
 
   it('drops only the points the real client refuses, and reports them', async () => {

@@ -3,7 +3,13 @@ import client from 'prom-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fromPromClient, MetricsRegistry, ReportError, SignalFxReporter } from '../src/index.js';
 import { byName, FakeClock, RecordingSink } from './helpers.js';
-import { EXAMPLE_DEFAULTS, EXAMPLE_TIMESTAMP, expectedWorkedExample, workedExample } from './worked-example.js';
+import {
+  EXAMPLE_DEFAULTS,
+  EXAMPLE_TIMESTAMP,
+  expectedMeasuredExample,
+  expectedWorkedExample,
+  workedExample,
+} from './worked-example.js';
 
 type SfxErrorLike = Error & { code: string };
 
@@ -120,25 +126,7 @@ describe('SignalFxReporter, measured naming', () => {
       logger: { warn: (_fields: object | string, message?: string) => warnings.push(message ?? '') },
     });
     await reporter.reportNow();
-    const high = { queue: 'high', env: 'test' };
-    const base = { env: 'test', queue: 'override' };
-    const latency = { route: '/x', env: 'test', queue: 'override' };
-    const expected = [
-      { type: 'cumulative_counter', metric: 'jobs.count', value: 3, dimensions: high },
-      { type: 'gauge', metric: 'temp', value: 21.5, dimensions: base },
-      { type: 'cumulative_counter', metric: 'payload.count', value: 3, dimensions: base },
-      { type: 'gauge', metric: 'payload.max', value: 3, dimensions: base },
-      { type: 'gauge', metric: 'payload.min', value: 1, dimensions: base },
-      { type: 'gauge', metric: 'payload.mean', value: 2, dimensions: base },
-      { type: 'gauge', metric: 'payload.p95', value: 3, dimensions: base },
-      { type: 'gauge', metric: 'payload.p99', value: 3, dimensions: base },
-      { type: 'cumulative_counter', metric: 'latency.count', value: 1, dimensions: latency },
-      { type: 'gauge', metric: 'latency.max', value: 250, dimensions: latency },
-      { type: 'gauge', metric: 'latency.min', value: 250, dimensions: latency },
-      { type: 'gauge', metric: 'latency.mean', value: 250, dimensions: latency },
-      { type: 'gauge', metric: 'latency.p95', value: 250, dimensions: latency },
-      { type: 'gauge', metric: 'latency.p99', value: 250, dimensions: latency },
-    ];
+    const expected = expectedMeasuredExample();
     const points = ingest.points();
     for (const point of points) expect(point.timestamp).toBeUndefined();
     expect(sortPoints(points.map(({ timestamp: _, ...rest }) => rest))).toEqual(sortPoints(expected));

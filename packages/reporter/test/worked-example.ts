@@ -74,3 +74,30 @@ export function expectedWorkedExample(): Array<Omit<FlatPoint, 'timestamp'>> {
     gauge('latency.mean_rate', 1, latencyDims),
   ];
 }
+
+/**
+ * Every datapoint the worked example's registry must produce under `naming: 'measured'`: `.count` cumulative
+ * counters, `.max/.min/.mean/.p95/.p99` gauges, timer durations in ms, the meter left out, metric dimensions
+ * winning over the defaults.
+ */
+export function expectedMeasuredExample(): Array<Omit<FlatPoint, 'timestamp'>> {
+  const high = { queue: 'high', env: 'test' };
+  const base = { env: 'test', queue: 'override' };
+  const latency = { route: '/x', env: 'test', queue: 'override' };
+  return [
+    { type: 'cumulative_counter', metric: 'jobs.count', value: 3, dimensions: high },
+    { type: 'gauge', metric: 'temp', value: 21.5, dimensions: base },
+    { type: 'cumulative_counter', metric: 'payload.count', value: 3, dimensions: base },
+    { type: 'gauge', metric: 'payload.max', value: 3, dimensions: base },
+    { type: 'gauge', metric: 'payload.min', value: 1, dimensions: base },
+    { type: 'gauge', metric: 'payload.mean', value: 2, dimensions: base },
+    { type: 'gauge', metric: 'payload.p95', value: 3, dimensions: base },
+    { type: 'gauge', metric: 'payload.p99', value: 3, dimensions: base },
+    { type: 'cumulative_counter', metric: 'latency.count', value: 1, dimensions: latency },
+    { type: 'gauge', metric: 'latency.max', value: 250, dimensions: latency },
+    { type: 'gauge', metric: 'latency.min', value: 250, dimensions: latency },
+    { type: 'gauge', metric: 'latency.mean', value: 250, dimensions: latency },
+    { type: 'gauge', metric: 'latency.p95', value: 250, dimensions: latency },
+    { type: 'gauge', metric: 'latency.p99', value: 250, dimensions: latency },
+  ];
+}
