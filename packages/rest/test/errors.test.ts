@@ -81,6 +81,32 @@ describe('retries and errors', () => {
     expect(server.requests.map((r) => r.rawPath)).toEqual(['/v2/detector/validate', '/v2/detector/validate']);
   });
 
+  const retryPolicy: Array<[string, (r: RestClient) => Promise<unknown>, boolean]> = [
+    ['teams.linkDetector', (r) => r.teams.linkDetector('T1', 'D1'), true],
+    ['teams.unlinkDashboardGroup', (r) => r.teams.unlinkDashboardGroup('T1', 'G1'), true],
+    ['incidents.clear', (r) => r.incidents.clear('I1'), true],
+    ['detectors.enable', (r) => r.detectors.enable('D1', ['high']), true],
+    ['detectors.events', (r) => r.detectors.events('D1'), true],
+    ['alertMutingRules.unmute', (r) => r.alertMutingRules.unmute('M1'), true],
+    ['dashboards.validate', (r) => r.dashboards.validate({ name: 'd' }), true],
+    ['charts.create', (r) => r.charts.create({ name: 'c' }), false],
+    ['orgTokens.rotate', (r) => r.orgTokens.rotate('ci'), false],
+    ['request GET', (r) => r.request('GET', '/v2/slo/S1'), true],
+    ['request POST', (r) => r.request('POST', '/v2/slo', { body: {} }), false],
+    ['request POST marked idempotent', (r) => r.request('POST', '/v2/slo/validate', { idempotent: true }), true],
+  ];
+
+  it.each(retryPolicy)('%s after a 503: retried = %s', async (_name, call, retried) => {
+    failThen([{ status: 503 }], []);
+    const outcome = await call(rest).then(
+      () => 'resolved',
+      (e: unknown) => e,
+    );
+    if (retried) expect(outcome).toBe('resolved');
+    else expect(outcome).toMatchObject({ status: 503 });
+    expect(server.requests).toHaveLength(retried ? 2 : 1);
+  });
+
   it('turns a 404 into NotFoundError', async () => {
     server.handle(() => ({ status: 404, body: { code: 404, message: 'Cross link not found' } }));
     const error = await rest.dataLinks.get('nope').catch((e: unknown) => e);
