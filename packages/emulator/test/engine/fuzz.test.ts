@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ProgramError, startComputation } from '../../src/engine/index.js';
+import { fragmentProgram } from '../helpers/program-fragments.js';
 import { at, MemorySource, T0 } from './helpers.js';
 
 const source = new MemorySource();
@@ -38,51 +39,12 @@ function runOrReject(program: string): void {
   }
 }
 
-const fragments = [
-  "data('cpu')",
-  "data('c*', filter=filter('host', 'a'))",
-  'const(2)',
-  'A',
-  '.sum()',
-  ".mean(by='host')",
-  ".max(over='20s')",
-  '.delta()',
-  '.top(1)',
-  ".timeshift('10s')",
-  '.fill(0)',
-  '.publish()',
-  ' + ',
-  ' / ',
-  ' ** ',
-  ' > ',
-  ' and ',
-  'not ',
-  '0',
-  '1e3',
-  '(',
-  ')',
-  '[',
-  ']',
-  ',',
-  '\n',
-  ' = ',
-  "'x'",
-  'when(',
-  'detect(',
-  'lambda x: x',
-  '#',
-  '\\',
-];
-
 describe('fuzzing', () => {
   it('arbitrary text is a computation or a ProgramError', () => {
     fc.assert(fc.property(fc.string({ maxLength: 60 }), runOrReject), { numRuns: 400 });
   });
 
   it('programs assembled from real fragments are a computation or a ProgramError', () => {
-    const program = fc
-      .array(fc.constantFrom(...fragments), { maxLength: 12 })
-      .map((parts) => `A = data('cpu')\n${parts.join('')}`);
-    fc.assert(fc.property(program, runOrReject), { numRuns: 600 });
+    fc.assert(fc.property(fragmentProgram, runOrReject), { numRuns: 600 });
   });
 });

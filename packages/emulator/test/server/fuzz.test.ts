@@ -41,6 +41,11 @@ const bodyArb = fc.oneof(
   fc.uint8Array({ maxLength: 256 }).map((bytes) => new Uint8Array(gzipSync(bytes))),
 );
 
+/** Printable ASCII only: what fetch lets through in a header value. */
+function headerSafe(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, '').trim();
+}
+
 async function alive(): Promise<void> {
   const response = await fetch(`${emulator.apiUrl}/v2/organization`, { headers: { 'X-SF-Token': 'dev-token' } });
   expect(response.status).toBe(200);
@@ -48,17 +53,21 @@ async function alive(): Promise<void> {
 }
 
 describe('nothing a client sends crashes the emulator', () => {
-  it('survives random HTTP requests with a 4xx or a success, never a 5xx', async () => {
+  it('survives random HTTP requests with a 4xx or a success, never a 5xx; 400s say why; bad tokens never succeed', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(...PATHS),
         fc.constantFrom('GET', 'POST', 'PUT', 'DELETE'),
         fc.constantFrom('application/json', 'application/x-protobuf', 'text/plain', 'garbage/\u00e9', ''),
         fc.constantFrom('', 'gzip', 'br'),
+        fc.oneof(fc.constant('dev-token'), fc.constant('dev-token'), fc.string({ maxLength: 20 }).map(headerSafe)),
+        fc.dictionary(fc.stringMatching(/^x-[a-z0-9-]{1,12}$/), fc.string({ maxLength: 40 }).map(headerSafe), {
+          maxKeys: 4,
+        }),
         fc.string({ maxLength: 40 }),
         bodyArb,
-        async (path, method, contentType, encoding, query, body) => {
-          const headers: Record<string, string> = { 'X-SF-Token': 'dev-token' };
+        async (path, method, contentType, encoding, token, extraHeaders, query, body) => {
+          const headers: Record<string, string> = { ...extraHeaders, 'X-SF-Token': token };
           if (contentType) headers['Content-Type'] = contentType;
           if (encoding) headers['Content-Encoding'] = encoding;
           const url = `${emulator.apiUrl}${path}?query=${encodeURIComponent(query)}&start=${encodeURIComponent(query)}`;
@@ -70,10 +79,60 @@ describe('nothing a client sends crashes the emulator', () => {
           });
           // Streams that started are cut here; the point is the status and the server staying up.
           expect(response.status).toBeLessThan(500);
-          await response.body?.cancel();
+          if (token !== 'dev-token' && path !== '/v2/session') expect(response.status).toBeGreaterThanOrEqual(400);
+          if (response.status === 400) expect((await response.text()).trim()).not.toBe('');
+          else await response.body?.cancel();
         },
       ),
       { numRuns: 300 },
+    );
+    await alive();
+    expect(errors).toEqual([]);
+  });
+
+  it('survives random raw HTTP/1.1 requests (request lines, headers, lengths, bodies)', async () => {
+    const net = await import('node:net');
+    const line = fc.string({ maxLength: 30 }).map((text) => text.replace(/[\r\n]/g, ''));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'X'),
+        fc.oneof(fc.constantFrom(...PATHS), line),
+        fc.array(
+          fc.oneof(
+            fc.tuple(line, line).map(([name, value]) => `${name}: ${value}`),
+            line,
+          ),
+          { maxLength: 6 },
+        ),
+        fc.oneof(fc.constant(undefined), fc.integer({ min: -5, max: 600 }), line),
+        fc.uint8Array({ maxLength: 300 }),
+        async (method, path, headerLines, contentLength, body) => {
+          const head = [
+            `${method} ${path} HTTP/1.1`,
+            'Host: 127.0.0.1',
+            'X-SF-Token: dev-token',
+            'Connection: close',
+            ...(contentLength === undefined ? [] : [`Content-Length: ${contentLength}`]),
+            ...headerLines,
+          ].join('\r\n');
+          const reply = await new Promise<string>((resolve) => {
+            const socket = net.connect(emulator.port, '127.0.0.1', () => {
+              socket.write(`${head}\r\n\r\n`);
+              socket.end(body);
+            });
+            let text = '';
+            socket.setTimeout(2_000, () => socket.destroy());
+            socket.on('data', (chunk) => {
+              text += chunk.toString('latin1');
+            });
+            socket.on('error', () => undefined);
+            socket.on('close', () => resolve(text));
+          });
+          const status = /^HTTP\/1\.1 (\d{3})/.exec(reply)?.[1];
+          if (status !== undefined) expect(Number(status)).toBeLessThan(500);
+        },
+      ),
+      { numRuns: 150 },
     );
     await alive();
     expect(errors).toEqual([]);
