@@ -1,5 +1,11 @@
-import { AbortError, ClosedError, type Logger } from '@sfx/core';
-import { type AbortInfo, ComputationAbortedError, ComputationFailedError } from './errors.js';
+import { ClosedError, type Logger } from '@sfx/core';
+import {
+  type AbortInfo,
+  ComputationAbortedError,
+  ComputationFailedError,
+  FrameDecodeError,
+  ProtocolError,
+} from './errors.js';
 import type { ErrorMessage, InfoMessageBody, ServerMessage } from './messages.js';
 import type { ComputationData, ComputationMessage, ComputationState } from './types.js';
 
@@ -199,9 +205,12 @@ export class Computation implements AsyncIterable<ComputationMessage>, AsyncIter
   _receive(message: ServerMessage): void {
     if (this.#finished) return;
     switch (message.type) {
-      case 'data':
-        this._receiveData(message);
+      case 'data': {
+        const problem = malformedData(message);
+        if (problem === undefined) this._receiveData(message as DataInput);
+        else this.#failMalformed(`malformed data message on channel ${this.channel}: ${problem}`);
         return;
+      }
       case 'control-message':
         this.#control(message.event, message as unknown as Record<string, unknown>);
         return;
@@ -210,7 +219,7 @@ export class Computation implements AsyncIterable<ComputationMessage>, AsyncIter
         return;
       case 'metadata':
         if (typeof message.tsId === 'string') {
-          const properties = (message.properties ?? {}) as Record<string, unknown>;
+          const properties = objectOr(message.properties);
           this.#metadata.set(message.tsId, properties);
           this.#push({ type: 'metadata', tsId: message.tsId, properties });
         }
@@ -226,8 +235,8 @@ export class Computation implements AsyncIterable<ComputationMessage>, AsyncIter
           type: 'event',
           tsId: message.tsId,
           timestampMs: message.timestampMs,
-          metadata: (message.metadata ?? {}) as Record<string, unknown>,
-          properties: (message.properties ?? {}) as Record<string, unknown>,
+          metadata: objectOr(message.metadata),
+          properties: objectOr(message.properties),
         });
         return;
       case 'error':
@@ -297,17 +306,46 @@ export class Computation implements AsyncIterable<ComputationMessage>, AsyncIter
     this.#inputTimeSeries = 0;
   }
 
-  /** @internal Ends the iteration with an error, after the messages already queued. */
+  /**
+   * @internal Ends the iteration with an error, after the messages already queued. After a
+   * malformed frame or message the open batch is dropped: it may hold part of the bad message.
+   */
   _fail(error: unknown): void {
     if (this.#finished) return;
-    if (error instanceof AbortError) {
-      this.#queue = [];
-      this.#head = 0;
-    } else {
-      this.#flush();
-    }
+    if (error instanceof FrameDecodeError || error instanceof ProtocolError) this.#batch = undefined;
+    else this.#flush();
     const state: ComputationState = error instanceof ComputationAbortedError ? 'aborted' : 'failed';
     this.#end(state, { error });
+  }
+
+  /**
+   * @internal The consumer's signal fired: stop streaming, drop what is queued and reject with
+   * `ComputationAbortedError` (state `ABORTED`, the signal's reason as `cause`).
+   */
+  _abort(reason: unknown): void {
+    if (this.#finished) return;
+    this.#driver.detach(this, 'Aborted by client.');
+    this.#queue = [];
+    this.#head = 0;
+    this.#batch = undefined;
+    const text =
+      reason instanceof Error ? reason.message : reason === undefined ? 'aborted by its signal' : String(reason);
+    this.#end('aborted', {
+      error: new ComputationAbortedError({ sf_job_abortState: 'ABORTED', sf_job_abortReason: text }, { cause: reason }),
+    });
+  }
+
+  /** @internal The transport could not make sense of a message for this channel. */
+  _failMalformed(error: unknown): void {
+    if (this.#finished) return;
+    this.#driver.detach(this, 'Malformed message.');
+    this._fail(
+      error instanceof FrameDecodeError || error instanceof ProtocolError
+        ? error
+        : new ProtocolError(`unreadable message on channel ${this.channel}: ${(error as Error)?.message}`, {
+            cause: error,
+          }),
+    );
   }
 
   /** @internal Ends the iteration normally, after the messages already queued. */
@@ -318,6 +356,10 @@ export class Computation implements AsyncIterable<ComputationMessage>, AsyncIter
   }
 
   // ---- internals ----
+
+  #failMalformed(text: string): void {
+    this._failMalformed(new ProtocolError(text));
+  }
 
   #control(event: string, message: Record<string, unknown>): void {
     switch (event) {
@@ -437,6 +479,46 @@ export class Computation implements AsyncIterable<ComputationMessage>, AsyncIter
     }
     this.#ending = ending;
   }
+}
+
+/**
+ * @internal Wires the consumer's signal to a computation. Returns the listener's cleanup, or
+ * `undefined` when the signal had already fired (the computation is then ended).
+ */
+export function watchSignal(computation: Computation, signal: AbortSignal | undefined): (() => void) | undefined {
+  if (signal === undefined) return () => {};
+  if (signal.aborted) {
+    computation._abort(signal.reason);
+    return undefined;
+  }
+  const onAbort = () => computation._abort(signal.reason);
+  signal.addEventListener('abort', onAbort, { once: true });
+  return () => signal.removeEventListener('abort', onAbort);
+}
+
+function objectOr(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+/** What is wrong with a data message in JSON form, or undefined when it is well formed. */
+function malformedData(message: Record<string, unknown>): string | undefined {
+  if (typeof message.logicalTimestampMs !== 'number' || !Number.isFinite(message.logicalTimestampMs)) {
+    return 'logicalTimestampMs is not a number';
+  }
+  const maxDelayMs = message.maxDelayMs;
+  if (maxDelayMs !== undefined && maxDelayMs !== null && typeof maxDelayMs !== 'number') {
+    return 'maxDelayMs is not a number';
+  }
+  const data = message.data;
+  if (!Array.isArray(data)) return 'data is not an array';
+  for (let i = 0; i < data.length; i++) {
+    const point = data[i] as { tsId?: unknown; value?: unknown } | null;
+    if (typeof point !== 'object' || point === null || typeof point.tsId !== 'string') {
+      return `data[${i}] has no tsId`;
+    }
+    if (point.value !== null && typeof point.value !== 'number') return `data[${i}].value is not a number or null`;
+  }
+  return undefined;
 }
 
 function failureOf(message: ErrorMessage, channel: string): ComputationFailedError {

@@ -1,7 +1,6 @@
 import { type ClientRequest, request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import {
-  AbortError,
   AuthError,
   ClosedError,
   ConnectionError,
@@ -11,7 +10,7 @@ import {
   redactUrl,
   TimeoutError,
 } from '@sfx/core';
-import { Computation, type ComputationDriver } from './computation.js';
+import { Computation, type ComputationDriver, watchSignal } from './computation.js';
 import { ComputationFailedError } from './errors.js';
 import type { ServerMessage } from './messages.js';
 import { ConnectProxyAgent } from './proxy-agent.js';
@@ -119,15 +118,8 @@ export class SseTransport implements ComputationDriver {
       computation._fail(new ClosedError('the SignalFlow client is closed'));
       return computation;
     }
-    if (signal?.aborted) {
-      computation._fail(new AbortError('the computation was aborted', { reason: signal.reason }));
-      return computation;
-    }
-    const onAbort = () => {
-      this.detach(computation);
-      computation._fail(new AbortError('the computation was aborted', { reason: signal?.reason }));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const cleanup = watchSignal(computation, signal);
+    if (cleanup === undefined) return computation;
     const stream: Stream = {
       computation,
       request,
@@ -138,7 +130,7 @@ export class SseTransport implements ComputationDriver {
       timer: undefined,
       idleTimer: undefined,
       lastTrafficAt: Date.now(),
-      cleanup: () => signal?.removeEventListener('abort', onAbort),
+      cleanup,
     };
     this.#streams.set(computation, stream);
     this.#connect(stream);
@@ -278,11 +270,19 @@ export class SseTransport implements ComputationDriver {
       this.#logger.warn({ event }, 'SignalFlow SSE event is not JSON: skipped');
       return;
     }
-    if (typeof payload !== 'object' || payload === null) return;
+    if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+      this.#logger.warn({ event }, 'SignalFlow SSE event is not a JSON object: skipped');
+      return;
+    }
     const message = payload as Record<string, unknown>;
     if (typeof message.type !== 'string') message.type = event;
     if (message.type === 'control-message' && message.event === 'KEEP_ALIVE') return;
-    stream.computation._receive(message as unknown as ServerMessage);
+    try {
+      stream.computation._receive(message as unknown as ServerMessage);
+    } catch (error) {
+      // Nothing thrown while handling one event may escape the response's data handler.
+      stream.computation._failMalformed(error);
+    }
   }
 
   #refused(stream: Stream, response: IncomingMessage, status: number, safeUrl: string): void {

@@ -66,7 +66,7 @@ export type ComputationState =
 
 /** Options of `execute` and `preflight`. */
 export interface ExecuteOptions extends Omit<ExecuteParameters, 'compress'> {
-  /** Ends the computation (detach) and rejects the iteration with `AbortError`. */
+  /** Ends the computation (detach) and rejects the iteration with `ComputationAbortedError` (state `ABORTED`). */
   signal?: AbortSignal;
   /** Overrides the client's `compress` for this computation (WebSocket only). */
   compress?: boolean;

@@ -1,17 +1,8 @@
-import {
-  AbortError,
-  AuthError,
-  ClosedError,
-  ConnectionError,
-  type Logger,
-  proxyForUrl,
-  redactUrl,
-  TimeoutError,
-} from '@sfx/core';
+import { AuthError, ClosedError, ConnectionError, type Logger, proxyForUrl, redactUrl, TimeoutError } from '@sfx/core';
 import WebSocket from 'ws';
 import { decodeFrameInto, type JsonFrame } from './codec.js';
-import { Computation, type ComputationDriver } from './computation.js';
-import { FrameDecodeError, UnsupportedFrameError } from './errors.js';
+import { Computation, type ComputationDriver, watchSignal } from './computation.js';
+import { type FrameDecodeError, UnsupportedFrameError } from './errors.js';
 import type { AttachRequest, ClientRequest, ExecuteRequest, ServerMessage } from './messages.js';
 import { ConnectProxyAgent } from './proxy-agent.js';
 import { ReconnectBudget, type ResolvedReconnect } from './reconnect.js';
@@ -93,20 +84,13 @@ export class WebSocketTransport implements ComputationDriver {
       computation._fail(new ClosedError('the SignalFlow client is closed'));
       return computation;
     }
-    if (signal?.aborted) {
-      computation._fail(new AbortError('the computation was aborted', { reason: signal.reason }));
-      return computation;
-    }
-    const onAbort = () => {
-      this.detach(computation, 'Aborted by client.');
-      computation._fail(new AbortError('the computation was aborted', { reason: signal?.reason }));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const cleanup = watchSignal(computation, signal);
+    if (cleanup === undefined) return computation;
     const entry: ChannelEntry = {
       computation,
       request: { ...request, channel } as ExecuteRequest | AttachRequest,
       sentOn: 0,
-      cleanup: () => signal?.removeEventListener('abort', onAbort),
+      cleanup,
     };
     this.#channels.set(channel, entry);
     if (this.#authenticated && this.#socket) this.#sendStream(entry);
@@ -297,7 +281,11 @@ export class WebSocketTransport implements ComputationDriver {
         this.#logger.warn({ bytes: data.length }, 'SignalFlow text frame is not JSON: skipped');
         return;
       }
-      if (typeof message === 'object' && message !== null) this.#route(socket, message as ServerMessage, undefined);
+      if (typeof message === 'object' && message !== null && !Array.isArray(message)) {
+        this.#dispatch(socket, message as ServerMessage, undefined);
+      } else {
+        this.#logger.warn({ bytes: data.length }, 'SignalFlow text frame is not a JSON object: skipped');
+      }
       return;
     }
     let frame: JsonFrame | undefined;
@@ -309,16 +297,25 @@ export class WebSocketTransport implements ComputationDriver {
         this.#logger.warn({ channel, error: error.message }, 'SignalFlow frame skipped');
         return;
       }
-      const entry = channel === undefined ? undefined : this.#channels.get(channel);
-      if (entry && error instanceof FrameDecodeError) {
-        this.detach(entry.computation, 'Malformed frame.');
-        entry.computation._fail(error);
-      } else {
-        this.#logger.warn({ channel, error: (error as Error).message }, 'SignalFlow frame undecodable: skipped');
-      }
+      const entry = typeof channel === 'string' ? this.#channels.get(channel) : undefined;
+      if (entry) entry.computation._failMalformed(error);
+      else this.#logger.warn({ channel, error: (error as Error).message }, 'SignalFlow frame undecodable: skipped');
       return;
     }
-    if (frame !== undefined) this.#route(socket, frame.message as unknown as ServerMessage, frame.channel || undefined);
+    if (frame !== undefined)
+      this.#dispatch(socket, frame.message as unknown as ServerMessage, frame.channel || undefined);
+  }
+
+  /** Routes one message; whatever goes wrong fails its channel and never leaves the socket handler. */
+  #dispatch(socket: WebSocket, message: ServerMessage, frameChannel: string | undefined): void {
+    try {
+      this.#route(socket, message, frameChannel);
+    } catch (error) {
+      const channel = frameChannel ?? (typeof message.channel === 'string' ? message.channel : undefined);
+      const entry = channel === undefined ? undefined : this.#channels.get(channel);
+      this.#logger.warn({ channel, type: message.type, error: (error as Error)?.message }, 'SignalFlow message failed');
+      entry?.computation._failMalformed(error);
+    }
   }
 
   readonly #openData = (channel: string, timestamp: number, maxDelayMs: number | undefined) =>

@@ -1,10 +1,11 @@
-import { AbortError, AuthError, ConnectionError } from '@sfx/core';
+import { AuthError, ConnectionError } from '@sfx/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   ComputationAbortedError,
   type ComputationData,
   ComputationFailedError,
   type ComputationMessage,
+  ProtocolError,
   SignalFlowClient,
   type SignalFlowClientOptions,
 } from '../src/index.js';
@@ -184,7 +185,7 @@ describe.each(['websocket', 'sse'] as const)('%s transport', (transport) => {
     if (transport === 'websocket') expect(server.connections).toBe(before + 1);
   });
 
-  it('aborts with the signal: AbortError, and the stream is released', async () => {
+  it('aborts with the signal: ComputationAbortedError carrying the reason, and the stream is released', async () => {
     scenario = async (sink) => {
       start(sink);
       for (let i = 0; i < 500 && !sink.closed; i++) {
@@ -201,11 +202,58 @@ describe.each(['websocket', 'sse'] as const)('%s transport', (transport) => {
         if (seen.length === 3) controller.abort(new Error('enough'));
       }
     })().catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(AbortError);
-    expect(seen.length).toBeGreaterThanOrEqual(3);
+    expect(error).toBeInstanceOf(ComputationAbortedError);
+    const aborted = error as ComputationAbortedError;
+    expect(aborted.code).toBe('SFX_ERR_COMPUTATION_ABORTED');
+    expect(aborted.abortInfo).toEqual({ sf_job_abortState: 'ABORTED', sf_job_abortReason: 'enough' });
+    expect((aborted.cause as Error).message).toBe('enough');
+    expect(computation.state).toBe('aborted');
+    // Nothing queued is delivered after the abort.
+    expect(seen.length).toBe(3);
+    expect(await computation.next()).toEqual({ done: true, value: undefined });
     if (transport === 'websocket') {
       await waitFor(() => server.requests.some((r) => r.type === 'detach' && r.channel === computation.channel));
     }
+  });
+
+  it('rejects at once for a signal that already fired', async () => {
+    scenario = fullStream;
+    const computation = client(transport).execute('x', { signal: AbortSignal.abort('too late') });
+    const error = await collect(computation).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ComputationAbortedError);
+    expect((error as ComputationAbortedError).reason).toBe('too late');
+  });
+
+  it('fails only the channel of a malformed data message, with ProtocolError, and keeps complete batches', async () => {
+    scenario = (sink) => {
+      start(sink);
+      if (sink.request.program === 'good') {
+        for (let i = 0; i < 3; i++) sink.data({ logicalTimestampMs: T0 + i * RES, data: [{ tsId: TS_A, value: i }] });
+        sink.control('END_OF_CHANNEL');
+        sink.end();
+        return;
+      }
+      // Two data messages per timestamp.
+      sink.data({ logicalTimestampMs: T0, data: [{ tsId: TS_A, value: 1 }] });
+      sink.data({ logicalTimestampMs: T0, data: [{ tsId: TS_B, value: 1 }] });
+      sink.data({ logicalTimestampMs: T0 + RES, data: [{ tsId: TS_A, value: 2 }] });
+      // The second message of T0+RES is broken: that timestamp must not be yielded half.
+      sink.message({ type: 'data', logicalTimestampMs: T0 + RES, data: [null, { tsId: TS_B, value: 'x' }] });
+      sink.data({ logicalTimestampMs: T0 + 2 * RES, data: [{ tsId: TS_A, value: 3 }] });
+    };
+    const flow = client(transport);
+    const bad = flow.execute('bad');
+    const good = flow.execute('good');
+    const messages: ComputationMessage[] = [];
+    const error = await (async () => {
+      for await (const message of bad) messages.push(message);
+    })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProtocolError);
+    expect((error as ProtocolError).code).toBe('SFX_ERR_PROTOCOL');
+    expect(bad.state).toBe('failed');
+    expect(dataOf(messages)).toEqual([{ type: 'data', logicalTimestampMs: T0, data: { [TS_A]: 1, [TS_B]: 1 } }]);
+    expect(dataOf(await collect(good)).map((m) => m.data[TS_A])).toEqual([0, 1, 2]);
+    expect(good.state).toBe('completed');
   });
 
   it('stops a job: the computation ends with ComputationAbortedError', async () => {

@@ -133,3 +133,43 @@ describe('round trip', () => {
     );
   });
 });
+
+describe('computation message handling on arbitrary input', () => {
+  it('never throws for any JSON message, whatever its fields hold', async () => {
+    const { silentLogger } = await import('@sfx/core');
+    const { Computation } = await import('../src/computation.js');
+    const driver = { pause() {}, resume() {}, detach() {}, release() {} };
+    const json = fc.jsonValue({ maxDepth: 3 });
+    const message = fc.record(
+      {
+        type: fc.oneof(
+          fc.constantFrom('data', 'metadata', 'event', 'message', 'control-message', 'error', 'expired-tsid'),
+          json,
+        ),
+        event: fc.oneof(
+          fc.constantFrom('STREAM_START', 'JOB_START', 'JOB_PROGRESS', 'CHANNEL_ABORT', 'END_OF_CHANNEL'),
+          json,
+        ),
+        logicalTimestampMs: fc.oneof(fc.integer(), json),
+        data: fc.oneof(fc.array(fc.record({ tsId: fc.oneof(tsId, json), value: fc.oneof(fc.double(), json) })), json),
+        message: json,
+        tsId: json,
+        properties: json,
+        metadata: json,
+        handle: json,
+        abortInfo: json,
+        errors: json,
+        contents: json,
+      },
+      { requiredKeys: ['type'] },
+    );
+    fc.assert(
+      fc.property(fc.array(message, { maxLength: 12 }), (messages) => {
+        const computation = new Computation('ch-1', driver, { maxBufferedMessages: 100, logger: silentLogger });
+        for (const m of messages) computation._receive(m as never);
+        computation._complete();
+      }),
+      { numRuns: 1500 },
+    );
+  });
+});

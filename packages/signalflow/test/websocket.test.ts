@@ -134,7 +134,7 @@ describe('WebSocket frames', () => {
     expect(server.requests.at(-1)).toMatchObject({ type: 'execute', compress: true });
   });
 
-  it('skips unknown frame versions and swallows KEEP_ALIVE; fails the channel on a malformed frame', async () => {
+  it('skips unknown frame versions with a warning and swallows KEEP_ALIVE; fails the channel on a malformed frame', async () => {
     scenario = (sink) => {
       begin(sink);
       sink.message({ type: 'control-message', event: 'KEEP_ALIVE', timestampMs: 1, channel: undefined });
@@ -142,26 +142,61 @@ describe('WebSocket frames', () => {
       unknown[0] = 7;
       const unknownType = encodeDataFrame({ channel: sink.channel, logicalTimestampMs: T0, data: [] });
       unknownType[1] = 13;
+      // Two data messages per timestamp.
       sink.data({ logicalTimestampMs: T0, data: [{ tsId: TS_A, value: 1 }] });
+      sink.data({ logicalTimestampMs: T0, data: [] });
       sink.data({ logicalTimestampMs: T0 + 1000, data: [{ tsId: TS_A, value: 2 }] });
       sink.message({ type: 'raw', bytes: Array.from(unknown) });
       sink.message({ type: 'raw', bytes: Array.from(unknownType) });
-      const truncated = encodeDataFrame({
+      sink.data({ logicalTimestampMs: T0 + 1000, data: [] });
+      sink.data({ logicalTimestampMs: T0 + 2000, data: [{ tsId: TS_A, value: 3 }] });
+      // A second frame of T0+2000 whose second record has value type 9: T0+2000 must not be yielded half.
+      const bad = encodeDataFrame({
         channel: sink.channel,
         logicalTimestampMs: T0 + 2000,
+        data: [
+          { tsId: TS_B, value: 4 },
+          { tsId: TS_C, value: 5 },
+        ],
+      });
+      bad[20 + 12 + 17] = 9;
+      sink.message({ type: 'raw', bytes: Array.from(bad) });
+      const truncated = encodeDataFrame({
+        channel: sink.channel,
+        logicalTimestampMs: T0 + 3000,
         data: [{ tsId: TS_A, value: 3 }],
       });
       sink.message({ type: 'raw', bytes: Array.from(truncated.subarray(0, truncated.length - 3)) });
     };
-    const computation = client().execute('x');
+    const warnings: string[] = [];
+    const computation = client({ logger: { warn: (_fields, message) => warnings.push(String(message)) } }).execute('x');
     const messages: ComputationMessage[] = [];
     const error = await (async () => {
       for await (const message of computation) messages.push(message);
     })().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FrameDecodeError);
     expect((error as FrameDecodeError).code).toBe('SFX_ERR_FRAME');
+    expect((error as FrameDecodeError).message).toMatch(/value type 9/);
     expect((error as FrameDecodeError).channel).toBe(computation.channel);
-    expect(dataOf(messages).map((m) => m.logicalTimestampMs)).toEqual([T0, T0 + 1000]);
+    expect(dataOf(messages).map((m) => [m.logicalTimestampMs, m.data])).toEqual([
+      [T0, { [TS_A]: 1 }],
+      [T0 + 1000, { [TS_A]: 2 }],
+    ]);
+    expect(warnings.filter((w) => w === 'SignalFlow frame skipped').length).toBe(2);
+    await waitFor(() => server.requests.some((r) => r.type === 'detach' && r.channel === computation.channel));
+  });
+
+  it('skips text frames that are not JSON objects, and never throws from the socket handler', async () => {
+    scenario = (sink) => {
+      begin(sink);
+      sink.message({ type: 'raw-text', text: 'not json' });
+      sink.message({ type: 'raw-text', text: '[1,2]' });
+      sink.message({ type: 'raw-text', text: 'null' });
+      sink.data({ logicalTimestampMs: T0, data: [{ tsId: TS_A, value: 1 }] });
+      sink.control('END_OF_CHANNEL');
+    };
+    const batches = dataOf(await collect(client().execute('x')));
+    expect(batches.map((m) => m.data)).toEqual([{ [TS_A]: 1 }]);
   });
 });
 

@@ -204,6 +204,10 @@ export class FakeSignalFlowServer {
       },
       message(message, options) {
         if (!open()) return;
+        if (message.type === 'raw-text') {
+          ws.send(String(message.text));
+          return;
+        }
         if (message.type === 'raw') {
           ws.send(Uint8Array.from(message.bytes as number[]));
           return;
