@@ -299,39 +299,60 @@ describe.each(['websocket', 'sse'] as const)('%s transport', (transport) => {
     expect(dataOf(await collect(flow.execute('data("cpu").publish()'))).length).toBe(3);
   });
 
-  it('resumes after the server dies mid-stream: no duplicate and no gap', async () => {
+  it.each([
+    ['in the middle of a timestamp', 25, 'mid'],
+    ['between two timestamps', 25, 'after'],
+    ['inside the first timestamp, before anything was yielded', 0, 'mid'],
+  ] as const)('resumes after the server dies %s: no duplicate and no gap', async (_where, killAt, position) => {
     const TOTAL = 60;
     let killed = false;
+    const kill = async () => {
+      killed = true;
+      // The server process dies: every socket is destroyed and nothing listens for a while.
+      await server.stop();
+      await new Promise((r) => setTimeout(r, 50));
+      await server.restart();
+    };
     scenario = async (sink) => {
       start(sink);
       const from = typeof sink.request.start === 'number' ? sink.request.start : T0;
       for (let ts = from, i = 0; ts < T0 + TOTAL * RES && !sink.closed; ts += RES, i++) {
+        const dies = !killed && ts === T0 + killAt * RES;
         sink.data({ logicalTimestampMs: ts, data: [{ tsId: TS_A, value: ts }] });
-        if (!killed && ts === T0 + 25 * RES) {
-          killed = true;
-          // Die between the two messages of one timestamp.
-          await server.stop();
-          await new Promise((r) => setTimeout(r, 50));
-          await server.restart();
-          return;
+        if (dies && position === 'mid') {
+          // Let the half timestamp reach the client before dying.
+          await new Promise((r) => setTimeout(r, 20));
+          return kill();
         }
         sink.data({ logicalTimestampMs: ts, data: [{ tsId: TS_B, value: -ts }] });
+        if (dies) return kill();
         if (ts === from) sink.info('JOB_RUNNING_RESOLUTION', ts + RES, { contents: { resolutionMs: RES } });
         if (i % 5 === 0) await new Promise((r) => setTimeout(r, 1));
       }
       sink.control('END_OF_CHANNEL');
       sink.end();
     };
-    const computation = client(transport).execute('data("cpu").publish()', { start: T0 });
+    const computation = client(transport, {
+      reconnect: { maxAttempts: 50, initialDelayMs: 10, maxDelayMs: 40 },
+    }).execute('data("cpu").publish()', { start: T0 });
     const batches = dataOf(await collect(computation));
+    expect(killed).toBe(true);
     const timestamps = batches.map((b) => b.logicalTimestampMs);
     expect(timestamps).toEqual(Array.from({ length: TOTAL }, (_, i) => T0 + i * RES));
     for (const batch of batches) {
       expect(batch.data).toEqual({ [TS_A]: batch.logicalTimestampMs, [TS_B]: -batch.logicalTimestampMs });
     }
-    const resumed = server.requests.filter((r) => r.type === 'execute').at(-1)!;
-    expect(resumed.start).toBeLessThanOrEqual(T0 + 25 * RES);
-    expect(resumed.start).toBeGreaterThanOrEqual(T0 + 20 * RES);
+    const executes = server.requests.filter((r) => r.type === 'execute');
+    const resumed = executes.at(-1)!;
+    expect(executes.at(-2)!.start).toBe(T0);
+    if (killAt === 0) {
+      // Nothing was complete: the same request again.
+      expect(resumed.start).toBe(T0);
+    } else {
+      // From the last complete timestamp (or shortly before it, when the kill overtook the last frames).
+      expect(resumed.start).toBeLessThanOrEqual(T0 + killAt * RES);
+      expect(resumed.start).toBeGreaterThanOrEqual(T0 + (killAt - 5) * RES);
+    }
   });
 
   it('fails with ConnectionError when reconnection attempts run out', async () => {
