@@ -161,6 +161,9 @@ describe('list() paging', () => {
     await expect(rest.metrics.search({ limit: 1001 })).rejects.toMatchObject({ field: 'limit' });
     await expect(rest.metrics.search({ offset: -1 })).rejects.toMatchObject({ field: 'offset' });
     await expect(rest.metrics.search({ limit: 2.5 })).rejects.toMatchObject({ field: 'limit' });
+    // Like every other check, a bad argument surfaces when iterating, never as a throw from list() itself.
+    const listing = rest.charts.list('name:cpu' as never);
+    await expect(listing.next()).rejects.toMatchObject({ field: 'params' });
     expect(server.requests).toHaveLength(0);
   });
 

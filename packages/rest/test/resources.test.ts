@@ -583,6 +583,8 @@ describe('every resource method', () => {
       field: 'value',
     });
     await expect(rest.request('GET', 'v2/metric')).rejects.toMatchObject({ code: 'SFX_ERR_VALIDATION' });
+    await expect(rest.teams.linkDetector('T1', '')).rejects.toMatchObject({ field: 'detectorId' });
+    await expect(rest.teams.unlinkDashboardGroup('', 'G1')).rejects.toMatchObject({ field: 'id' });
     expect(server.requests).toHaveLength(0);
   });
 

@@ -109,6 +109,18 @@ export function pageQuery(params: PageParams | undefined): { offset?: number; li
   return out;
 }
 
+/** The resource's own filters of search parameters: everything but `offset` and `limit`. */
+function filtersOf(params: PageParams | undefined): Query {
+  if (params === undefined || params === null) return {};
+  const { offset: _offset, limit: _limit, ...filters } = objectBody(params, 'params') as PageParams & Query;
+  return filters;
+}
+
+/** The query of one search page: the filters as given, `offset` and `limit` checked and sent only when set. */
+export function searchQuery(params: PageParams | undefined): Query {
+  return { ...filtersOf(params), ...pageQuery(params) };
+}
+
 function abortError(what: string, signal: AbortSignal): AbortError {
   return new AbortError(`${what} was aborted`, { reason: signal.reason, cause: signal.reason });
 }
@@ -244,10 +256,10 @@ export class Api {
   async *paginate<T>(
     path: string,
     params: PageParams | undefined,
-    filters: Query,
     signal: AbortSignal | undefined,
     kind: 'envelope' | 'array',
   ): AsyncGenerator<T, void, undefined> {
+    const filters = filtersOf(params);
     const checked = pageQuery(params);
     const pageSize = checked.limit ?? DEFAULT_PAGE_SIZE;
     let offset = checked.offset ?? 0;

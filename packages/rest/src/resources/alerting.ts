@@ -1,4 +1,4 @@
-import { type Api, objectBody, pageQuery, segment, stringArrayBody } from '../internal/api.js';
+import { type Api, objectBody, pageQuery, searchQuery, segment, stringArrayBody } from '../internal/api.js';
 import type {
   AlertMutingRule,
   AlertMutingRuleSearchParams,
@@ -13,7 +13,7 @@ import type {
   Input,
   PageParams,
 } from '../types.js';
-import { CrudResource, splitParams } from './base.js';
+import { CrudResource } from './base.js';
 
 /** `/v2/detector`: detectors, their validation, events and active incidents. */
 export class Detectors extends CrudResource<Detector, DetectorInput, DetectorSearchParams> {
@@ -35,11 +35,7 @@ export class Detectors extends CrudResource<Detector, DetectorInput, DetectorSea
 
   /** One page of the detector's alert events (the API answers with a bare array). */
   async events(id: string, params?: DetectorEventsParams, options?: CallOptions): Promise<Event[]> {
-    return this.api.page<Event>(
-      `${this.item(id)}/events`,
-      { ...splitParams(params), ...pageQuery(params) },
-      options?.signal,
-    );
+    return this.api.page<Event>(`${this.item(id)}/events`, searchQuery(params), options?.signal);
   }
 
   /** One page of the detector's active incidents (a bare array). */
@@ -75,12 +71,12 @@ export class Incidents {
 
   /** One page of incidents (active only unless `includeResolved`). */
   async search(params?: IncidentSearchParams, options?: CallOptions): Promise<Incident[]> {
-    return this.#api.page<Incident>(this.path, { ...splitParams(params), ...pageQuery(params) }, options?.signal);
+    return this.#api.page<Incident>(this.path, searchQuery(params), options?.signal);
   }
 
   /** Every incident, page by page as you iterate; ends on a short page. */
   list(params?: IncidentSearchParams, options?: CallOptions): AsyncGenerator<Incident, void, undefined> {
-    return this.#api.paginate<Incident>(this.path, params, splitParams(params), options?.signal, 'array');
+    return this.#api.paginate<Incident>(this.path, params, options?.signal, 'array');
   }
 
   async get(id: string, options?: CallOptions): Promise<Incident> {

@@ -1,13 +1,5 @@
-import { type Api, objectBody, pageQuery, type Query, segment } from '../internal/api.js';
+import { type Api, objectBody, searchQuery, segment } from '../internal/api.js';
 import type { CallOptions, DeleteOptions, PageParams, SearchResult } from '../types.js';
-
-/** Splits search parameters into paging and the resource's own filters. */
-export function splitParams(params: PageParams | undefined): Query {
-  if (params === undefined || params === null) return {};
-  objectBody(params, 'params');
-  const { offset: _offset, limit: _limit, ...filters } = params as PageParams & Query;
-  return filters;
-}
 
 /** A collection at `/v2/<name>` searched with `{ count, results }` pages. */
 export class SearchableResource<T, TParams extends PageParams> {
@@ -22,12 +14,12 @@ export class SearchableResource<T, TParams extends PageParams> {
 
   /** One page: `{ count, results }`. Parameters are encoded for you; pass them as you would type them. */
   async search(params?: TParams, options?: CallOptions): Promise<SearchResult<T>> {
-    return this.api.search<T>(this.path, { ...splitParams(params), ...pageQuery(params) }, options?.signal);
+    return this.api.search<T>(this.path, searchQuery(params), options?.signal);
   }
 
   /** Every object, page by page as you iterate. `limit` is the page size (default 100). */
   list(params?: TParams, options?: CallOptions): AsyncGenerator<T, void, undefined> {
-    return this.api.paginate<T>(this.path, params, splitParams(params), options?.signal, 'envelope');
+    return this.api.paginate<T>(this.path, params, options?.signal, 'envelope');
   }
 }
 

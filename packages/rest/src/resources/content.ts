@@ -97,25 +97,35 @@ export class Teams extends CrudResource<Team, Input<Team>, TeamSearchParams> {
     super(api, '/v2/team');
   }
 
-  // Linking twice leaves the same link, so these POSTs are safe to retry.
-  async linkDetector(teamId: string, detectorId: string, options?: CallOptions): Promise<void> {
-    const path = `${this.item(teamId)}/detector/${segment(detectorId, 'detectorId')}`;
-    await this.api.sendDiscardingBody('POST', path, { idempotent: true, signal: options?.signal });
+  linkDetector(teamId: string, detectorId: string, options?: CallOptions): Promise<void> {
+    return this.#link('POST', teamId, 'detector', detectorId, 'detectorId', options);
   }
 
-  async unlinkDetector(teamId: string, detectorId: string, options?: CallOptions): Promise<void> {
-    const path = `${this.item(teamId)}/detector/${segment(detectorId, 'detectorId')}`;
-    await this.api.sendDiscardingBody('DELETE', path, { signal: options?.signal });
+  unlinkDetector(teamId: string, detectorId: string, options?: CallOptions): Promise<void> {
+    return this.#link('DELETE', teamId, 'detector', detectorId, 'detectorId', options);
   }
 
-  async linkDashboardGroup(teamId: string, groupId: string, options?: CallOptions): Promise<void> {
-    const path = `${this.item(teamId)}/dashboardgroup/${segment(groupId, 'groupId')}`;
-    await this.api.sendDiscardingBody('POST', path, { idempotent: true, signal: options?.signal });
+  linkDashboardGroup(teamId: string, groupId: string, options?: CallOptions): Promise<void> {
+    return this.#link('POST', teamId, 'dashboardgroup', groupId, 'groupId', options);
   }
 
-  async unlinkDashboardGroup(teamId: string, groupId: string, options?: CallOptions): Promise<void> {
-    const path = `${this.item(teamId)}/dashboardgroup/${segment(groupId, 'groupId')}`;
-    await this.api.sendDiscardingBody('DELETE', path, { signal: options?.signal });
+  unlinkDashboardGroup(teamId: string, groupId: string, options?: CallOptions): Promise<void> {
+    return this.#link('DELETE', teamId, 'dashboardgroup', groupId, 'groupId', options);
+  }
+
+  // Linking twice leaves the same link, so the POST is as safe to retry as the DELETE.
+  async #link(
+    method: 'POST' | 'DELETE',
+    teamId: string,
+    kind: 'detector' | 'dashboardgroup',
+    id: string,
+    idField: string,
+    options: CallOptions | undefined,
+  ): Promise<void> {
+    await this.api.sendDiscardingBody(method, `${this.item(teamId)}/${kind}/${segment(id, idField)}`, {
+      idempotent: true,
+      signal: options?.signal,
+    });
   }
 }
 
