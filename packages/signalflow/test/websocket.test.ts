@@ -224,6 +224,40 @@ describe('one socket, many computations', () => {
     expect(authentications.at(-1)).toMatchObject({ token: GOOD_TOKEN });
   });
 
+  it('a slow consumer pauses the shared socket: the other computation waits, and nothing is lost', async () => {
+    const FRAMES = 2500;
+    const points = Array.from({ length: 200 }, (_, i) => ({
+      tsId: Buffer.from([0, 0, 0, 0, 0, 1, i >> 8, i & 255]).toString('base64url'),
+      value: i,
+    }));
+    const sinks: Sink[] = [];
+    scenario = async (sink) => {
+      sinks.push(sink);
+      begin(sink);
+      for (let i = 0; i < FRAMES && !sink.closed; i++) {
+        sink.data({ logicalTimestampMs: T0 + i * 1000, data: points });
+        if (i % 20 === 0) await new Promise((r) => setImmediate(r));
+      }
+      sink.control('END_OF_CHANNEL');
+    };
+    const flow = client({ maxBufferedMessages: 5 });
+    const slow = flow.execute('slow');
+    const fast = flow.execute('fast');
+    let fastDone = false;
+    const fastResult = collect(fast).then((messages) => {
+      fastDone = true;
+      return messages;
+    });
+    // Nobody reads `slow`: once it holds 5 messages the socket stops reading, and the server's
+    // writes pile up on its side.
+    await waitFor(() => sinks.length === 2 && sinks[0]!.bufferedAmount() > 1_000_000, 10_000, 'server backlog');
+    expect(fastDone).toBe(false);
+    await slow.close();
+    const batches = dataOf(await fastResult);
+    expect(batches.map((b) => b.logicalTimestampMs)).toEqual(Array.from({ length: FRAMES }, (_, i) => T0 + i * 1000));
+    expect(fast.state).toBe('completed');
+  });
+
   it('close() ends every running computation cleanly', async () => {
     scenario = async (sink) => {
       begin(sink);
