@@ -32,6 +32,8 @@ const CONGESTION_WAIT_MS = 20;
 const SLICE_TIMESTAMPS = 500;
 /** Timestamp outputs kept for replay to channels that attach later. */
 const HISTORY_LIMIT = 1_000;
+/** Completed jobs kept for replay to late attachments, beyond which the oldest are forgotten. */
+const FINISHED_JOBS_KEPT = 100;
 /** Max delay used when the request leaves it automatic: how long a live job waits for late points. */
 export const AUTOMATIC_MAX_DELAY_MS = 1_000;
 
@@ -330,14 +332,23 @@ export class JobRegistry {
     return this.jobs.size;
   }
 
+  /** Jobs still computing (completed ones kept for replay do not count towards `maxJobs`). */
+  get running(): number {
+    let running = 0;
+    for (const job of this.jobs.values()) if (!job.finished) running++;
+    return running;
+  }
+
   /** Starts a job; throws the engine's ProgramError, or an Error when too many jobs run. */
   start(program: string, params: JobParameters): Job {
-    if (this.jobs.size >= this.context.signalflow.maxJobs) {
+    if (this.running >= this.context.signalflow.maxJobs) {
       throw new Error(`too many jobs running (limit ${this.context.signalflow.maxJobs}); stop some first`);
     }
     const job = Job.start(this.context, program, params, (ended, completed) => {
-      // A completed job stays attachable (for replay) until the idle sweep; a stopped or failed one is gone.
-      if (!completed) this.jobs.delete(ended.handle);
+      // A completed job stays attachable (for replay) until the idle sweep or until newer ones push it out;
+      // a stopped or failed one is gone.
+      if (completed) this.forgetOldFinished();
+      else this.jobs.delete(ended.handle);
     });
     this.jobs.set(job.handle, job);
     return job;
@@ -355,6 +366,18 @@ export class JobRegistry {
     return true;
   }
 
+  private forgetOldFinished(): void {
+    let finished = 0;
+    for (const job of this.jobs.values()) if (job.finished) finished++;
+    for (const [handle, job] of this.jobs) {
+      if (finished <= FINISHED_JOBS_KEPT) return;
+      if (job.finished && job.channelCount === 0) {
+        this.jobs.delete(handle);
+        finished--;
+      }
+    }
+  }
+
   private sweep(): void {
     const deadline = this.context.now() - this.context.signalflow.idleJobTimeoutMs;
     for (const [handle, job] of this.jobs) {
@@ -362,6 +385,10 @@ export class JobRegistry {
       if (idleSince !== undefined && idleSince < deadline) {
         this.jobs.delete(handle);
         job.halt('idle timeout');
+        this.context.logger.debug(
+          { handle },
+          'emulator: job stopped after idleJobTimeoutMs without a channel or keepalive',
+        );
       }
     }
   }

@@ -176,6 +176,7 @@ export class SignalFlowConnection {
     const token = typeof request.token === 'string' ? request.token : undefined;
     if (!isApiToken(this.context, token)) {
       // An invalid re-authentication also ends the jobs of this connection (signalflow.md §2).
+      for (const open of this.channels.values()) this.jobs.stop(open.handle, 'Invalid auth token');
       this.fail('Invalid auth token', 1008);
       return;
     }

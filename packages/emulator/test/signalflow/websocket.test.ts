@@ -227,3 +227,106 @@ describe('dropConnections', () => {
     }
   });
 });
+
+describe('job lifetime', () => {
+  /** Attaches to `handle` on a fresh channel and returns the first answer: JOB_START or an error. */
+  async function attachAnswer(socket: RawClient | undefined, handle: string, channel: string): Promise<Message> {
+    if (!socket) throw new Error('not connected');
+    socket.send({ type: 'attach', channel, handle });
+    const messages = await socket.waitFor((all) =>
+      all.some((m) => m.channel === channel && (m.event === 'JOB_START' || m.type === 'error')),
+    );
+    return messages.find((m) => m.channel === channel && (m.event === 'JOB_START' || m.type === 'error'))!;
+  }
+
+  /** Requests are handled in order: once the answer to this one is back, the earlier ones were handled. */
+  async function settled(socket: RawClient, channel: string): Promise<void> {
+    socket.send({ type: 'detach', channel });
+    await socket.waitFor((all) => all.some((m) => m.channel === channel && m.type === 'error'));
+  }
+
+  it('keeps the jobs of a dropped socket running (spec §2) until idle for idleJobTimeoutMs; keepalive holds one', async () => {
+    let clock = T0 + 3_600_000;
+    const swept: string[] = [];
+    const lifetime = await startEmulatorWith(
+      {
+        now: () => clock,
+        signalflow: { idleJobTimeoutMs: 100 },
+        logger: { debug: (fields: object | string) => swept.push(String((fields as { handle?: string }).handle)) },
+      },
+      fakeEngine(),
+    );
+    const first = await RawClient.connect(lifetime.streamUrl);
+    let second: RawClient | undefined;
+    try {
+      await first.authenticate();
+      for (const channel of ['idle', 'kept']) first.send({ type: 'execute', channel, program: 'p', start: T0 });
+      await first.waitFor((all) => all.filter((m) => m.event === 'JOB_START').length === 2);
+      const handleOf = (channel: string) => String(first.channel(channel).find((m) => m.event === 'JOB_START')!.handle);
+      expect(lifetime.dropConnections()).toBe(1);
+      await first.waitFor(() => first.closeCode !== undefined);
+
+      second = await RawClient.connect(lifetime.streamUrl);
+      await second.authenticate();
+      // Both jobs outlive their socket: they can be attached again. The clock stands still, so nothing expires yet.
+      expect(await attachAnswer(second, handleOf('idle'), 'a1')).toMatchObject({ event: 'JOB_START' });
+      expect(await attachAnswer(second, handleOf('kept'), 'a2')).toMatchObject({ event: 'JOB_START' });
+      second.send({ type: 'detach', channel: 'a1' });
+      second.send({ type: 'detach', channel: 'a2' });
+      await settled(second, 's1');
+      clock += 60;
+      second.send({ type: 'keepalive', handle: handleOf('kept') });
+      await settled(second, 's2');
+      clock += 60; // 'idle' has been alone for 120 ms, 'kept' for 60 ms since its keepalive
+      await second.waitFor(() => swept.length > 0);
+      expect(swept).toEqual([handleOf('idle')]);
+      expect(await attachAnswer(second, handleOf('idle'), 'b1')).toMatchObject({ type: 'error', error: 404 });
+      expect(await attachAnswer(second, handleOf('kept'), 'b2')).toMatchObject({ event: 'JOB_START' });
+    } finally {
+      first.close();
+      second?.close();
+      await lifetime.close();
+    }
+  });
+
+  it('an invalid re-authentication closes the socket and stops its jobs', async () => {
+    await client.authenticate();
+    client.send({ type: 'execute', channel: 'live', program: 'p', start: Date.now() - 5_000, resolution: 1000 });
+    await client.waitFor((all) => all.some((m) => m.channel === 'live' && m.event === 'JOB_START'));
+    const handle = String(client.channel('live').find((m) => m.event === 'JOB_START')!.handle);
+    client.send({ type: 'authenticate', token: 'stolen' });
+    await client.waitFor(() => client.closeCode !== undefined);
+    const other = await RawClient.connect(emulator.streamUrl);
+    try {
+      await other.authenticate();
+      expect(await attachAnswer(other, handle, 'x')).toMatchObject({ type: 'error', error: 404 });
+    } finally {
+      other.close();
+    }
+  });
+
+  it('counts only running jobs towards maxJobs: completed ones make room', async () => {
+    const limited = await startEmulatorWith({ signalflow: { maxJobs: 2 } }, fakeEngine());
+    const socket = await RawClient.connect(limited.streamUrl);
+    try {
+      await socket.authenticate();
+      for (let index = 0; index < 5; index++) {
+        socket.send({ type: 'execute', channel: `h${index}`, program: 'p', start: T0, stop: T0 + 20_000 });
+        await socket.waitFor(endOf(`h${index}`));
+        expect(socket.channel(`h${index}`).at(-1)).toMatchObject({ event: 'END_OF_CHANNEL' });
+      }
+      for (const channel of ['l1', 'l2', 'l3']) {
+        socket.send({ type: 'execute', channel, program: 'p', start: Date.now() - 5_000, resolution: 1000 });
+      }
+      await socket.waitFor((all) => all.some((m) => m.channel === 'l3' && (m.type === 'error' || m.event)));
+      expect(socket.channel('l3')[0]).toMatchObject({
+        type: 'error',
+        message: expect.stringContaining('too many jobs'),
+      });
+      expect(socket.channel('l2')[0]).toMatchObject({ event: 'STREAM_START' });
+    } finally {
+      socket.close();
+      await limited.close();
+    }
+  });
+});
