@@ -190,8 +190,6 @@ Examples:
   return program;
 }
 
-const HELP_CODES = new Set(['commander.helpDisplayed', 'commander.version']);
-
 /** Runs `sfx` with the given arguments (without `node` and the script) and resolves with the exit status. */
 export async function main(argv: readonly string[], io: Io = processIo()): Promise<number> {
   const result = { code: ExitCode.Ok as number };
@@ -200,10 +198,9 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
     await program.parseAsync([...argv], { from: 'user' });
     return result.code;
   } catch (error) {
-    if (error instanceof CommanderError) {
-      if (HELP_CODES.has(error.code)) return ExitCode.Ok;
-      return ExitCode.Usage;
-    }
+    // Commander has printed its message already. Help asked for (`--help`, `sfx help flow`) and `--version`
+    // end with its exit code 0; help shown because of a mistake (`sfx metrics` alone) is a usage error.
+    if (error instanceof CommanderError) return error.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
     const verbose = argv.includes('--verbose') || argv.includes('-v');
     io.stderr.write(`sfx: ${describeError(error)}\n`);
     if (verbose) io.stderr.write(`${describeErrorVerbose(error)}\n`);

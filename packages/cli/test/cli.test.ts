@@ -57,6 +57,29 @@ describe('help and usage', () => {
     expect(results[4]?.stdout).toContain('live|table|json|csv'.split('|')[0]);
   });
 
+  it('prints help for the command groups and through `sfx help`, with exit status 0', async () => {
+    const asked = [
+      ['metrics', '--help'],
+      ['dimensions', '--help'],
+      ['detectors', '--help'],
+      ['help', 'flow'],
+      ['help'],
+    ];
+    const results = await Promise.all(asked.map((args) => runCli(args, env)));
+    results.forEach((result, i) => {
+      expect(result.code, `sfx ${asked[i]?.join(' ')}`).toBe(0);
+      expect(result.stdout).toMatch(/^Usage: sfx/);
+    });
+    expect(results[0]?.stdout).toMatch(/search \[options\] <query>/);
+    expect(results[3]?.stdout).toMatch(/^Usage: sfx flow/);
+  });
+
+  it('exits 2 when a command group is given without its command', async () => {
+    const result = await runCli(['metrics'], env);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^Usage: sfx metrics/);
+  });
+
   it('exits 2 with one line for usage errors', async () => {
     const cases: Array<[string[], RegExp]> = [
       [['nosuch'], /unknown command 'nosuch'/],
@@ -99,13 +122,16 @@ describe('send and event', () => {
     expect(pointsOf('cli.total')[0]?.type).toBe('cumulative_counter');
   });
 
-  it('uses --token over SFX_TOKEN, and fails with exit 1 on a refused token', async () => {
+  it('uses --token over SFX_TOKEN, and fails with exit 1 and one line on a refused token', async () => {
     const result = await runCli(['send', 'gauge', 'cli.refused', '1', '--token', 'wrong'], env);
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain('sent 0, failed 1, dropped 0');
-    expect(result.stderr).toMatch(/401|auth/i);
+    expect(result.stdout).toBe('sent 0, failed 1, dropped 0\n');
+    expect(result.stderr).toMatch(/^sfx: .*\(SFX_ERR_AUTH\)\n$/);
     expect(result.stderr).not.toContain('wrong');
     expect(pointsOf('cli.refused')).toEqual([]);
+    const verbose = await runCli(['send', 'gauge', 'cli.refused', '1', '--token', 'wrong', '--verbose'], env);
+    expect(verbose.code).toBe(1);
+    expect(verbose.stderr).toMatch(/^sfx: .*\(SFX_ERR_AUTH\)\nAuthError: [^\n]*\n\s+at /);
   });
 
   it('sends a JSON-lines file and a CSV file, counting bad lines', async () => {
