@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline';
 import { IngestClient } from '@sfx/ingest';
 import { parseMetricKind, parseTime, parseValue } from '../args.js';
 import { endpointsOf, type GlobalOptions, type Io, println, timeoutOf, tokenOf } from '../context.js';
-import { describeError, UsageError } from '../errors.js';
+import { describeError, describeErrorVerbose, UsageError } from '../errors.js';
 import { renderProgress } from '../format.js';
 import { csvReader, type FilePoint, formatOfFile, type PointFileFormat, parseJsonLine } from '../point-file.js';
 
@@ -21,7 +21,7 @@ type Datapoint = { metric: string; value: number | bigint; timestamp?: number; d
 const CHUNK = 5_000;
 const MAX_REPORTED_BAD_LINES = 5;
 
-function ingestClient(options: GlobalOptions, io: Io, errors: string[]): IngestClient {
+function ingestClient(options: GlobalOptions, io: Io, errors: unknown[]): IngestClient {
   const timeoutMs = timeoutOf(options);
   return new IngestClient({
     token: tokenOf(options, io.env),
@@ -29,7 +29,7 @@ function ingestClient(options: GlobalOptions, io: Io, errors: string[]): IngestC
     flushOnExit: false,
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
     onError: (error: unknown) => {
-      if (errors.length < 3) errors.push(describeError(error));
+      if (errors.length < 3) errors.push(error);
     },
   });
 }
@@ -59,13 +59,17 @@ interface Totals {
   invalid: number;
 }
 
-function report(io: Io, options: SendOptions, totals: Totals, errors: string[]): number {
+/** Prints the counts, then the first errors (one line each; with `--verbose`, their stacks). */
+function report(io: Io, options: SendOptions, totals: Totals, errors: unknown[]): number {
   if (options.output === 'json') {
-    println(io.stdout, JSON.stringify({ ...totals, errors }));
+    println(io.stdout, JSON.stringify({ ...totals, errors: errors.map(describeError) }));
   } else {
     const invalid = totals.invalid > 0 ? `, invalid ${totals.invalid}` : '';
     println(io.stdout, `sent ${totals.sent}, failed ${totals.failed}, dropped ${totals.dropped}${invalid}`);
-    for (const error of errors) println(io.stderr, `sfx: ${error}`);
+    for (const error of errors) {
+      println(io.stderr, `sfx: ${describeError(error)}`);
+      if (options.verbose) println(io.stderr, describeErrorVerbose(error));
+    }
   }
   return totals.failed + totals.dropped + totals.invalid > 0 ? 1 : 0;
 }
@@ -88,7 +92,7 @@ export async function runSend(
   const point: FilePoint = { kind: parseMetricKind(kind), metric, value: parseValue(value) };
   if (options.timestamp !== undefined) point.timestamp = parseTime(options.timestamp, Date.now(), '--timestamp');
   if (options.dim !== undefined && Object.keys(options.dim).length > 0) point.dimensions = options.dim;
-  const errors: string[] = [];
+  const errors: unknown[] = [];
   const ingest = ingestClient(options, io, errors);
   try {
     sendPoints(ingest, [point]);
@@ -112,7 +116,7 @@ async function sendFile(path: string, options: SendOptions, io: Io): Promise<num
     throw new UsageError(`cannot read ${path}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`);
   }
   const format = options.format ?? formatOfFile(path);
-  const errors: string[] = [];
+  const errors: unknown[] = [];
   const ingest = ingestClient(options, io, errors);
   const totals: Totals = { sent: 0, failed: 0, dropped: 0, invalid: 0 };
   const showProgress = io.stderr.isTTY === true && options.output !== 'json';
