@@ -33,7 +33,15 @@ export function renderHistoryTable(table: HistoryTable): string[] {
   if (table.rows.size === 0) return ['(no data)'];
   const names = columns.map(seriesName);
   const labels = new Set(columns.map((column) => column.label));
-  const header = ['time', ...columns.map((column, i) => (labels.size > 1 ? `${column.label}:${names[i]}` : names[i]))];
+  // With several published streams, a column says which one it is, unless its name is the label already.
+  const header = [
+    'time',
+    ...columns.map((column, i) =>
+      labels.size > 1 && column.label !== undefined && column.label !== names[i]
+        ? `${column.label}:${names[i]}`
+        : names[i],
+    ),
+  ];
   const body = [...table.rows.keys()]
     .sort((a, b) => a - b)
     .map((timestamp) => {

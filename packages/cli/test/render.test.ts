@@ -148,4 +148,13 @@ describe('history table', () => {
     ]);
     expect(renderHistoryTable(createHistoryTable())).toEqual(['(no data)']);
   });
+
+  it('names the stream of each column when several are published, once', () => {
+    const table = createHistoryTable();
+    const total = { sf_key: ['sf_metric'], sf_metric: '_SF_COMP_X', sf_streamLabel: 'total' };
+    addMetadata(table, 'T', total);
+    addMetadata(table, 'A', { ...hostA, sf_streamLabel: 'max' });
+    addData(table, 10_000, { T: 31, A: 10.5 });
+    expect(renderHistoryTable(table)[0]).toBe('time                  max:host=a  total');
+  });
 });
