@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 import { main } from './program.js';
 
-// The clients unref their timers (so they never keep an app alive); the CLI must stay up until its
-// command is done, retries and backoff included.
+// Holds the process open until the command is done. Without it a refused connection ended `sfx` with
+// exit 0 and no output: @sfx/core's `sleep()` unrefs its timer, and `HttpClient.send()` awaits that
+// sleep between retry attempts, so while a request waits to retry (no socket open) nothing keeps the
+// event loop alive and Node exits with `main()` still pending. The fix belongs in @sfx/core (a request
+// in flight should hold a ref'd handle); until then the CLI holds one itself.
 const keepAlive = setInterval(() => {}, 1 << 30);
 
 main(process.argv.slice(2))
