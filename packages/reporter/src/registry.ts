@@ -58,6 +58,20 @@ function sortedKeys(dimensions: Dimensions | undefined, field: string): string[]
   return count === 0 ? undefined : keys;
 }
 
+/** @internal Throws `ValidationError` unless `name` is a non-empty string. */
+export function checkMetricName(name: unknown): asserts name is string {
+  if (typeof name !== 'string' || name.length === 0) {
+    throw new ValidationError(`metric name must be a non-empty string, got ${JSON.stringify(name)}`, {
+      field: 'name',
+    });
+  }
+}
+
+/** @internal Throws `ValidationError` unless `dimensions` is absent or an object of string values. */
+export function checkDimensions(dimensions: Dimensions | undefined): void {
+  sortedKeys(dimensions, 'dimensions');
+}
+
 /**
  * A dimension-aware metrics registry: one metric per (name, dimensions). Asking again for the same name and
  * dimensions (in any key order) returns the same instance; asking for it as another kind throws `ValidationError`.
@@ -156,11 +170,7 @@ export class MetricsRegistry {
   }
 
   #getOrCreate(name: string, dimensions: Dimensions | undefined, kind: MetricKind, create: () => Metric): Metric {
-    if (typeof name !== 'string' || name.length === 0) {
-      throw new ValidationError(`metric name must be a non-empty string, got ${JSON.stringify(name)}`, {
-        field: 'name',
-      });
-    }
+    checkMetricName(name);
     const keys = sortedKeys(dimensions, 'dimensions');
     let node = this.#roots.get(name);
     if (node === undefined) {

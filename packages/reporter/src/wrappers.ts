@@ -1,5 +1,6 @@
+import { ValidationError } from '@sfx/core';
 import { type Counter, type Histogram, isThenable, type Meter, type Timer } from './metrics.js';
-import type { Dimensions, MetricsRegistry } from './registry.js';
+import { checkDimensions, checkMetricName, type Dimensions, type MetricsRegistry } from './registry.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: any function may be wrapped; its own type is kept.
 type AnyFunction = (this: any, ...args: any[]) => any;
@@ -14,7 +15,9 @@ function parseArguments<F extends AnyFunction>(
   args: [F] | [string, F] | [string, Dimensions | undefined, F],
 ): WrapArguments<F> {
   const fn = args[args.length - 1] as F;
-  if (typeof fn !== 'function') throw new TypeError('the last argument must be the function to wrap');
+  if (typeof fn !== 'function') {
+    throw new ValidationError(`the last argument must be the function to wrap, got ${typeof fn}`, { field: 'fn' });
+  }
   const name = args.length > 1 ? (args[0] as string) : `${fn.name || 'anonymous'}_calls`;
   const dimensions = args.length > 2 ? (args[1] as Dimensions | undefined) : undefined;
   return { name, dimensions, fn };
@@ -25,16 +28,16 @@ function keepName<F extends AnyFunction>(wrapper: AnyFunction, fn: F): F {
   return wrapper as F;
 }
 
-function countedFunction(counter: (self: unknown) => Counter, fn: AnyFunction): AnyFunction {
+function countedFunction(counter: Counter, fn: AnyFunction): AnyFunction {
   return function (this: unknown, ...args: unknown[]) {
-    counter(this).inc();
+    counter.inc();
     return fn.apply(this, args);
   };
 }
 
-function meteredFunction(meter: (self: unknown) => Meter, fn: AnyFunction): AnyFunction {
+function meteredFunction(meter: Meter, fn: AnyFunction): AnyFunction {
   return function (this: unknown, ...args: unknown[]) {
-    meter(this).mark();
+    meter.mark();
     return fn.apply(this, args);
   };
 }
@@ -46,22 +49,21 @@ function recordNumber(histogram: Histogram, value: unknown): void {
 
 const ignore = (): void => {};
 
-function histogrammedFunction(histogram: (self: unknown) => Histogram, fn: AnyFunction): AnyFunction {
+function histogrammedFunction(histogram: Histogram, fn: AnyFunction): AnyFunction {
   return function (this: unknown, ...args: unknown[]) {
     const result = fn.apply(this, args);
     if (isThenable(result)) {
-      const target = histogram(this);
-      result.then((value) => recordNumber(target, value), ignore);
+      result.then((value) => recordNumber(histogram, value), ignore);
     } else {
-      recordNumber(histogram(this), result);
+      recordNumber(histogram, result);
     }
     return result;
   };
 }
 
-function timedFunction(timer: (self: unknown) => Timer, fn: AnyFunction): AnyFunction {
+function timedFunction(timer: Timer, fn: AnyFunction): AnyFunction {
   return function (this: unknown, ...args: unknown[]) {
-    const stop = timer(this).start();
+    const stop = timer.start();
     let result: unknown;
     try {
       result = fn.apply(this, args);
@@ -93,10 +95,7 @@ export function countCalls<F extends AnyFunction>(
 ): F {
   const { name, dimensions, fn } = parseArguments(args);
   const counter = registry.counter(name, dimensions);
-  return keepName(
-    countedFunction(() => counter, fn),
-    fn,
-  );
+  return keepName(countedFunction(counter, fn), fn);
 }
 
 /** Wraps `fn` so each call marks the meter `name` (default `<fn.name>_calls`) before running. */
@@ -114,10 +113,7 @@ export function meterCalls<F extends AnyFunction>(
 ): F {
   const { name, dimensions, fn } = parseArguments(args);
   const meter = registry.meter(name, dimensions);
-  return keepName(
-    meteredFunction(() => meter, fn),
-    fn,
-  );
+  return keepName(meteredFunction(meter, fn), fn);
 }
 
 /**
@@ -138,10 +134,7 @@ export function histCalls<F extends AnyFunction>(
 ): F {
   const { name, dimensions, fn } = parseArguments(args);
   const histogram = registry.histogram(name, dimensions);
-  return keepName(
-    histogrammedFunction(() => histogram, fn),
-    fn,
-  );
+  return keepName(histogrammedFunction(histogram, fn), fn);
 }
 
 /**
@@ -162,10 +155,7 @@ export function timeCalls<F extends AnyFunction>(
 ): F {
   const { name, dimensions, fn } = parseArguments(args);
   const timer = registry.timer(name, dimensions);
-  return keepName(
-    timedFunction(() => timer, fn),
-    fn,
-  );
+  return keepName(timedFunction(timer, fn), fn);
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: a method of any signature may be decorated.
@@ -175,55 +165,40 @@ type MethodDecorator = <This, F extends (this: This, ...args: any[]) => any>(
 ) => F;
 
 /**
- * The metric of a decorated method, created on the first call: its default name `<Class>.<method>_calls` needs
- * the class, which a method decorator only sees through `this`.
+ * The decorator of a method: the metric is made when the class is defined, so it is reported (at zero) before the
+ * first call. The name is required: a default from the class's name would differ between compilers (esbuild, and
+ * so vitest, tsx and Vite, renames a decorated class `Service` to `_Service`; minifiers shorten names).
  */
-function lazyMetric<M>(
-  context: ClassMethodDecoratorContext,
-  name: string | undefined,
-  create: (name: string) => M,
-): (self: unknown) => M {
-  let metric: M | undefined;
-  return (self) => {
-    if (metric === undefined) {
-      const owner = context.static ? (self as { name?: string })?.name : (self as object)?.constructor?.name;
-      metric = create(name ?? `${owner || 'anonymous'}.${String(context.name)}_calls`);
-    }
-    return metric;
-  };
-}
-
 function methodDecorator<M>(
-  wrap: (metricFor: (self: unknown) => M, method: AnyFunction) => AnyFunction,
-  create: (name: string) => M,
-  name: string | undefined,
+  wrap: (metric: M, method: AnyFunction) => AnyFunction,
+  create: (name: string, dimensions: Dimensions | undefined) => M,
+  name: string,
+  dimensions: Dimensions | undefined,
 ): MethodDecorator {
-  return (target, context) => {
-    const metricFor = lazyMetric(context as unknown as ClassMethodDecoratorContext, name, create);
+  checkMetricName(name);
+  checkDimensions(dimensions);
+  return (target) => {
     const method = target as unknown as AnyFunction;
-    return keepName(wrap(metricFor, method), method) as unknown as typeof target;
+    return keepName(wrap(create(name, dimensions), method), method) as unknown as typeof target;
   };
 }
 
-/**
- * Method decorator (TypeScript 5 standard decorators): counts calls, as `countCalls`. Default name
- * `<Class>.<method>_calls`, resolved on the first call.
- */
-export function counted(registry: MetricsRegistry, name?: string, dimensions?: Dimensions): MethodDecorator {
-  return methodDecorator(countedFunction, (metricName) => registry.counter(metricName, dimensions), name);
+/** Method decorator (TypeScript 5 standard decorators): counts calls to the counter `name`, as `countCalls`. */
+export function counted(registry: MetricsRegistry, name: string, dimensions?: Dimensions): MethodDecorator {
+  return methodDecorator(countedFunction, (n, d) => registry.counter(n, d), name, dimensions);
 }
 
-/** Method decorator: marks a meter per call, as `meterCalls`. */
-export function metered(registry: MetricsRegistry, name?: string, dimensions?: Dimensions): MethodDecorator {
-  return methodDecorator(meteredFunction, (metricName) => registry.meter(metricName, dimensions), name);
+/** Method decorator: marks the meter `name` per call, as `meterCalls`. */
+export function metered(registry: MetricsRegistry, name: string, dimensions?: Dimensions): MethodDecorator {
+  return methodDecorator(meteredFunction, (n, d) => registry.meter(n, d), name, dimensions);
 }
 
-/** Method decorator: records numeric return values, as `histCalls`. */
-export function histogrammed(registry: MetricsRegistry, name?: string, dimensions?: Dimensions): MethodDecorator {
-  return methodDecorator(histogrammedFunction, (metricName) => registry.histogram(metricName, dimensions), name);
+/** Method decorator: records numeric return values in the histogram `name`, as `histCalls`. */
+export function histogrammed(registry: MetricsRegistry, name: string, dimensions?: Dimensions): MethodDecorator {
+  return methodDecorator(histogrammedFunction, (n, d) => registry.histogram(n, d), name, dimensions);
 }
 
-/** Method decorator: times each call, as `timeCalls`. */
-export function timed(registry: MetricsRegistry, name?: string, dimensions?: Dimensions): MethodDecorator {
-  return methodDecorator(timedFunction, (metricName) => registry.timer(metricName, dimensions), name);
+/** Method decorator: times each call with the timer `name`, as `timeCalls`. */
+export function timed(registry: MetricsRegistry, name: string, dimensions?: Dimensions): MethodDecorator {
+  return methodDecorator(timedFunction, (n, d) => registry.timer(n, d), name, dimensions);
 }

@@ -1,4 +1,12 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ValidationError } from '@sfx/core';
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import * as reporter from '../src/index.js';
 import {
   Counter,
   countCalls,
@@ -12,7 +20,10 @@ import {
   timeCalls,
   timed,
 } from '../src/index.js';
+import { decoratedScenario, EXPECTED_DECORATED } from './fixtures/decorated.js';
 import { FakeClock } from './helpers.js';
+
+const dist = fileURLToPath(new URL('../dist/index.js', import.meta.url));
 
 describe('wrappers', () => {
   it('countCalls counts before calling, so throws count too, and keeps this, arguments and result', () => {
@@ -60,7 +71,7 @@ describe('wrappers', () => {
     const registry = new MetricsRegistry({ clock: new FakeClock() });
     const f = meterCalls(registry, 'events', { a: 'b' }, (n: number) => n + 1);
     expect(f(1)).toBe(2);
-    expect(() => meterCalls(registry, 'x', 5 as unknown as () => void)).toThrow(TypeError);
+    expect(() => meterCalls(registry, 'x', 5 as unknown as () => void)).toThrow(ValidationError);
     f(2);
     expect(registry.meter('events', { a: 'b' }).count).toBe(2);
   });
@@ -114,61 +125,60 @@ describe('wrappers', () => {
 });
 
 describe('decorators', () => {
-  it('count, meter, histogram and time methods, named <Class>.<method>_calls', async () => {
-    const clock = new FakeClock();
-    const registry = new MetricsRegistry({ clock });
+  it('count, meter, histogram and time methods, with the same metrics under vitest (esbuild)', async () => {
+    expect(await decoratedScenario(reporter)).toEqual(EXPECTED_DECORATED);
+  });
 
-    class Service {
-      constructor(readonly base: number) {}
-
-      @counted(registry)
-      handle(x: number): number {
-        if (x < 0) throw new Error('bad');
-        return this.base + x;
-      }
-
-      @metered(registry)
-      ping(): string {
-        return 'pong';
-      }
-
-      @histogrammed(registry, 'payload.bytes', { route: '/a' })
-      async size(n: number): Promise<number> {
-        return n * 2;
-      }
-
-      @timed(registry)
-      async slow(ms: number): Promise<number> {
-        clock.advance(ms);
-        return this.base;
-      }
-
-      @counted(registry)
-      static create(): Service {
-        return new Service(1);
-      }
+  it('name the metrics alike when the same classes are compiled by tsc', async () => {
+    expect(existsSync(dist), 'build the package first: npx tsc -p tsconfig.build.json').toBe(true);
+    const source = readFileSync(fileURLToPath(new URL('./fixtures/decorated.ts', import.meta.url)), 'utf8');
+    const { outputText, diagnostics } = ts.transpileModule(source, {
+      compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext },
+      reportDiagnostics: true,
+    });
+    expect(diagnostics ?? []).toEqual([]);
+    // Standard decorators, lowered by tsc itself (no experimentalDecorators).
+    expect(outputText).toContain('__esDecorate');
+    const dir = mkdtempSync(join(tmpdir(), 'sfx-reporter-decorators-'));
+    try {
+      const compiled = join(dir, 'decorated.mjs');
+      writeFileSync(compiled, outputText);
+      const script = `
+        const lib = await import(${JSON.stringify(pathToFileURL(dist).href)});
+        const { decoratedScenario } = await import(${JSON.stringify(pathToFileURL(compiled).href)});
+        process.stdout.write(JSON.stringify(await decoratedScenario(lib)));
+      `;
+      const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+        encoding: 'utf8',
+        timeout: 10_000,
+      });
+      expect(child.stderr).toBe('');
+      expect(JSON.parse(child.stdout)).toEqual(EXPECTED_DECORATED);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
+  });
 
-    const service = Service.create();
-    expect(service.handle(2)).toBe(3);
-    expect(() => service.handle(-1)).toThrow('bad');
-    expect(new Service(10).handle(1)).toBe(11);
-    expect(service.ping()).toBe('pong');
-    expect(await service.size(8)).toBe(16);
-    expect(await service.slow(25)).toBe(1);
-    await Promise.resolve();
-
-    // The class's runtime name: some transpilers rename decorated classes (esbuild: `_Service`).
-    const owner = Service.name;
-    expect(owner).toMatch(/Service$/);
-    expect(registry.counter(`${owner}.handle_calls`).count).toBe(3);
-    expect(registry.counter(`${owner}.create_calls`).count).toBe(1);
-    expect(registry.meter(`${owner}.ping_calls`).count).toBe(1);
-    expect([...registry.histogram('payload.bytes', { route: '/a' }).snapshot().values]).toEqual([16]);
-    const timer = registry.timer(`${owner}.slow_calls`);
-    expect(timer.count).toBe(1);
-    expect(timer.max).toBe(25);
-    expect(Service.prototype.handle.name).toBe('handle');
-    expect(registry.size).toBe(5);
+  it('need a name, and validate it and the dimensions when applied', () => {
+    const registry = new MetricsRegistry();
+    for (const decorator of [counted, metered, histogrammed, timed]) {
+      expect(() => decorator(registry, undefined as unknown as string), decorator.name).toThrow(ValidationError);
+      expect(() => decorator(registry, ''), decorator.name).toThrow(/non-empty string/);
+    }
+    try {
+      timed(registry, 'x', { port: 80 as unknown as string });
+      expect.unreachable();
+    } catch (error) {
+      expect((error as ValidationError).field).toBe('dimensions.port');
+    }
+    registry.meter('taken');
+    expect(() => {
+      class Clash {
+        @counted(registry, 'taken')
+        run(): void {}
+      }
+      return Clash;
+    }).toThrow(/is a meter, not a counter/);
+    expect(registry.size).toBe(1);
   });
 });
