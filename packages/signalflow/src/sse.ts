@@ -1,5 +1,4 @@
-import { type ClientRequest, request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import type { Readable } from 'node:stream';
 import {
   AuthError,
   ClosedError,
@@ -10,10 +9,10 @@ import {
   redactUrl,
   TimeoutError,
 } from '@sfx/core';
+import { Agent, type Dispatcher, ProxyAgent } from 'undici';
 import { Computation, type ComputationDriver, watchSignal } from './computation.js';
 import { ComputationFailedError } from './errors.js';
 import type { ServerMessage } from './messages.js';
-import { ConnectProxyAgent } from './proxy-agent.js';
 import { ReconnectBudget, type ResolvedReconnect } from './reconnect.js';
 
 export interface SseTransportOptions {
@@ -39,18 +38,28 @@ export interface SseStreamRequest {
   resumable: boolean;
 }
 
+/** One HTTP exchange of a stream: replaced on every reconnection. */
+interface Exchange {
+  abort: AbortController;
+  body: Readable | undefined;
+}
+
 interface Stream {
   computation: Computation;
   request: SseStreamRequest;
-  http: ClientRequest | undefined;
-  response: IncomingMessage | undefined;
+  /** The exchange in flight; events of any other one are stale. */
+  exchange: Exchange | undefined;
   reconnect: ReconnectBudget;
   connectedOnce: boolean;
+  /** The consumer is behind: keep the response paused, across reconnections too. */
+  paused: boolean;
   timer: NodeJS.Timeout | undefined;
   idleTimer: NodeJS.Timeout | undefined;
   lastTrafficAt: number;
   cleanup: () => void;
 }
+
+const MAX_ERROR_BODY = 4096;
 
 /**
  * Incremental `text/event-stream` parser: feed it text chunks, it calls back once per complete
@@ -96,11 +105,16 @@ export class SseParser {
   }
 }
 
-/** One HTTP request per computation, answered as Server-Sent Events; resumes after a drop. */
+/**
+ * One HTTP request per computation over undici, answered as Server-Sent Events; resumes after a
+ * drop. Each response is its own connection, so a slow consumer pauses only its own computation.
+ */
 export class SseTransport implements ComputationDriver {
   readonly #options: SseTransportOptions;
   readonly #logger: Logger;
   readonly #streams = new Map<Computation, Stream>();
+  /** One undici dispatcher per proxy choice ('' = direct). */
+  readonly #dispatchers = new Map<string, Dispatcher>();
   #counter = 0;
   #closed = false;
 
@@ -123,10 +137,10 @@ export class SseTransport implements ComputationDriver {
     const stream: Stream = {
       computation,
       request,
-      http: undefined,
-      response: undefined,
+      exchange: undefined,
       reconnect: new ReconnectBudget(this.#options.reconnect),
       connectedOnce: false,
+      paused: false,
       timer: undefined,
       idleTimer: undefined,
       lastTrafficAt: Date.now(),
@@ -143,31 +157,37 @@ export class SseTransport implements ComputationDriver {
       this.detach(stream.computation);
       stream.computation._complete('closed');
     }
+    const dispatchers = [...this.#dispatchers.values()];
+    this.#dispatchers.clear();
+    await Promise.all(dispatchers.map((dispatcher) => dispatcher.destroy().catch(() => undefined)));
   }
 
   pause(computation: Computation): void {
-    this.#streams.get(computation)?.response?.pause();
+    const stream = this.#streams.get(computation);
+    if (stream === undefined) return;
+    stream.paused = true;
+    stream.exchange?.body?.pause();
   }
 
   resume(computation: Computation): void {
     const stream = this.#streams.get(computation);
     if (stream === undefined) return;
+    stream.paused = false;
     stream.lastTrafficAt = Date.now();
-    stream.response?.resume();
+    stream.exchange?.body?.resume();
   }
 
   detach(computation: Computation): void {
-    const stream = this.#streams.get(computation);
-    if (stream === undefined) return;
-    this.#forget(stream);
-    stream.http?.destroy();
+    this.release(computation);
   }
 
   release(computation: Computation): void {
     const stream = this.#streams.get(computation);
     if (stream === undefined) return;
     this.#forget(stream);
-    stream.http?.destroy();
+    const exchange = stream.exchange;
+    stream.exchange = undefined;
+    exchange?.abort.abort();
   }
 
   #forget(stream: Stream): void {
@@ -175,6 +195,24 @@ export class SseTransport implements ComputationDriver {
     clearTimeout(stream.timer);
     clearInterval(stream.idleTimer);
     stream.cleanup();
+  }
+
+  #dispatcher(url: URL): Dispatcher {
+    const options = this.#options;
+    const proxy = proxyForUrl(url, options.proxy);
+    const key = proxy ?? '';
+    let dispatcher = this.#dispatchers.get(key);
+    if (dispatcher === undefined) {
+      // The stream may stay quiet between events: silence is watched here (idleTimeoutMs), not by undici.
+      const timeouts = {
+        headersTimeout: options.connectTimeoutMs,
+        bodyTimeout: 0,
+        connect: { timeout: options.connectTimeoutMs },
+      };
+      dispatcher = proxy ? new ProxyAgent({ uri: proxy, ...timeouts }) : new Agent(timeouts);
+      this.#dispatchers.set(key, dispatcher);
+    }
+    return dispatcher;
   }
 
   #connect(stream: Stream): void {
@@ -186,75 +224,88 @@ export class SseTransport implements ComputationDriver {
     for (const [key, value] of Object.entries(query)) {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
-    const secure = url.protocol === 'https:';
-    const proxy = proxyForUrl(url, options.proxy);
-    const agent = proxy
-      ? new ConnectProxyAgent(proxy, { secureTarget: secure, connectTimeoutMs: options.connectTimeoutMs })
-      : undefined;
     const body = stream.request.program;
     const headers: Record<string, string> = {
       'x-sf-token': options.token,
       accept: 'text/event-stream',
       'user-agent': options.userAgent,
     };
-    if (body !== undefined) {
-      headers['content-type'] = 'text/plain; charset=utf-8';
-      headers['content-length'] = String(Buffer.byteLength(body));
-    } else {
-      headers['content-length'] = '0';
-    }
-    const send = secure ? httpsRequest : httpRequest;
-    const request = send(url, { method: 'POST', headers, ...(agent ? { agent } : {}) });
-    stream.http = request;
+    if (body !== undefined) headers['content-type'] = 'text/plain; charset=utf-8';
+    const exchange: Exchange = { abort: new AbortController(), body: undefined };
+    stream.exchange = exchange;
     const safeUrl = redactUrl(url);
-    const connectTimer = setTimeout(() => {
-      request.destroy(new TimeoutError(`no SignalFlow response within ${options.connectTimeoutMs} ms`));
-    }, options.connectTimeoutMs);
-    connectTimer.unref();
-    request.on('error', (error) => {
-      clearTimeout(connectTimer);
-      if (stream.http === request) this.#dropped(stream, error);
-    });
-    request.on('response', (response) => {
-      clearTimeout(connectTimer);
-      if (stream.http !== request) {
-        response.destroy();
-        return;
-      }
-      const status = response.statusCode ?? 0;
-      if (status !== 200) {
-        this.#refused(stream, response, status, safeUrl);
-        return;
-      }
-      stream.response = response;
-      stream.reconnect.connected();
-      stream.connectedOnce = true;
-      stream.lastTrafficAt = Date.now();
-      this.#watchIdle(stream, request);
-      const parser = new SseParser((event, data) => this.#onEvent(stream, event, data));
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => {
-        stream.lastTrafficAt = Date.now();
-        parser.push(chunk);
-      });
-      response.on('end', () => {
-        if (stream.http === request) this.#dropped(stream, new ConnectionError('SignalFlow event stream ended early'));
-      });
-      response.on('error', (error) => {
-        if (stream.http === request) this.#dropped(stream, error);
-      });
-    });
-    request.end(body);
+    let dispatcher: Dispatcher;
+    try {
+      dispatcher = this.#dispatcher(url);
+    } catch (error) {
+      // A malformed proxy URL: nothing to retry.
+      this.#forget(stream);
+      stream.computation._fail(
+        new ConnectionError(`SignalFlow proxy unusable: ${(error as Error).message}`, { cause: error }),
+      );
+      return;
+    }
+    dispatcher
+      .request({
+        origin: url.origin,
+        path: url.pathname + url.search,
+        method: 'POST',
+        headers,
+        body: body ?? '',
+        signal: exchange.abort.signal,
+      })
+      .then(
+        (response) => {
+          if (stream.exchange !== exchange) {
+            response.body.destroy();
+            return;
+          }
+          if (response.statusCode !== 200) {
+            this.#refused(stream, exchange, response, safeUrl);
+            return;
+          }
+          this.#streamEvents(stream, exchange, response.body);
+        },
+        (error: Error) => {
+          if (stream.exchange === exchange) this.#dropped(stream, error);
+        },
+      );
   }
 
-  #watchIdle(stream: Stream, request: ClientRequest): void {
+  #streamEvents(stream: Stream, exchange: Exchange, body: Readable): void {
+    exchange.body = body;
+    stream.reconnect.connected();
+    stream.connectedOnce = true;
+    stream.lastTrafficAt = Date.now();
+    this.#watchIdle(stream, exchange);
+    const parser = new SseParser((event, data) => this.#onEvent(stream, event, data));
+    // Streaming decode: a character split across chunks is joined before parsing.
+    const decoder = new TextDecoder('utf-8');
+    body.on('data', (chunk: Uint8Array) => {
+      stream.lastTrafficAt = Date.now();
+      parser.push(decoder.decode(chunk, { stream: true }));
+    });
+    body.on('end', () => {
+      if (stream.exchange === exchange)
+        this.#dropped(stream, new ConnectionError('SignalFlow event stream ended early'));
+    });
+    body.on('error', (error) => {
+      if (stream.exchange === exchange) this.#dropped(stream, error);
+    });
+    if (stream.paused) body.pause();
+  }
+
+  #watchIdle(stream: Stream, exchange: Exchange): void {
     clearInterval(stream.idleTimer);
     const limit = this.#options.idleTimeoutMs;
     stream.idleTimer = setInterval(
       () => {
-        if (stream.http !== request || stream.response?.isPaused()) return;
+        if (stream.exchange !== exchange || stream.paused) return;
         if (Date.now() - stream.lastTrafficAt > limit) {
-          request.destroy(new TimeoutError(`SignalFlow event stream silent for ${limit} ms`, { timeoutMs: limit }));
+          this.#dropped(
+            stream,
+            new TimeoutError(`SignalFlow event stream silent for ${limit} ms`, { timeoutMs: limit }),
+          );
         }
       },
       Math.max(10, Math.min(5000, Math.floor(limit / 4))),
@@ -285,15 +336,19 @@ export class SseTransport implements ComputationDriver {
     }
   }
 
-  #refused(stream: Stream, response: IncomingMessage, status: number, safeUrl: string): void {
+  #refused(stream: Stream, exchange: Exchange, response: Dispatcher.ResponseData, safeUrl: string): void {
+    const status = response.statusCode;
     const chunks: Buffer[] = [];
     let size = 0;
-    response.on('data', (chunk: Buffer) => {
-      if (size < 4096) chunks.push(chunk);
+    response.body.on('data', (chunk: Buffer) => {
+      if (size < MAX_ERROR_BODY) chunks.push(chunk);
       size += chunk.length;
     });
-    response.on('error', () => {});
-    response.on('end', () => {
+    response.body.on('error', (error) => {
+      if (stream.exchange === exchange) this.#dropped(stream, error);
+    });
+    response.body.on('end', () => {
+      if (stream.exchange !== exchange) return;
       const text = Buffer.concat(chunks).toString('utf8').slice(0, 512);
       let json: Record<string, unknown> | undefined;
       try {
@@ -317,14 +372,16 @@ export class SseTransport implements ComputationDriver {
         return;
       }
       this.#forget(stream);
+      stream.exchange = undefined;
       stream.computation._fail(error);
     });
   }
 
   #dropped(stream: Stream, error: Error): void {
     if (this.#closed || !this.#streams.has(stream.computation)) return;
-    stream.http = undefined;
-    stream.response = undefined;
+    const exchange = stream.exchange;
+    stream.exchange = undefined;
+    exchange?.abort.abort();
     clearInterval(stream.idleTimer);
     stream.computation._interrupted();
     const delay = stream.reconnect.nextDelay();

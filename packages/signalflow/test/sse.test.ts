@@ -23,6 +23,19 @@ describe('SseParser', () => {
       ]);
     }
   });
+
+  it('parses a stream fed one character at a time', () => {
+    const stream =
+      'event: metadata\r\ndata: {"tsId":"AAAAAAobLD0","properties":{"host":"h\u00e9\u{1F600}"}}\r\n\r\n' +
+      ': keep\n\nevent: data\ndata: {"logicalTimestampMs":1,\ndata: "data":[]}\n\n';
+    const events: Array<[string, string]> = [];
+    const parser = new SseParser((event, data) => events.push([event, data]));
+    for (const character of stream) parser.push(character);
+    expect(events).toEqual([
+      ['metadata', '{"tsId":"AAAAAAobLD0","properties":{"host":"h\u00e9\u{1F600}"}}'],
+      ['data', '{"logicalTimestampMs":1,\n"data":[]}'],
+    ]);
+  });
 });
 
 describe('SSE requests', () => {
@@ -62,6 +75,28 @@ describe('SSE requests', () => {
     expect(request.body).toBe('detect(when(data("x") > 1)).publish()');
     expect(request.headers['content-type']).toMatch(/^text\/plain/);
     expect(request.headers['x-sf-token']).toBe(GOOD_TOKEN);
+  });
+
+  it('reads an event stream that arrives one byte per write, multi-byte characters split', async () => {
+    const host = 'h\u00e9\u{1F600}';
+    scenario = async (sink) => {
+      await sink.writeBytewise(
+        `event: control-message\ndata: {"event":"JOB_START","handle":"J1","timestampMs":1}\n\n` +
+          `event: metadata\r\ndata: {"tsId":"${TS_A}","properties":{"host":"${host}"}}\r\n\r\n` +
+          `: comment\n\nevent: data\ndata: {"logicalTimestampMs":5,\ndata: "data":[{"tsId":"${TS_A}","value":2.5}]}\n\n` +
+          `event: control-message\ndata: {"event":"END_OF_CHANNEL","timestampMs":2}\n\n`,
+      );
+      sink.end();
+    };
+    const computation = client().execute('x');
+    const messages: ComputationMessage[] = [];
+    for await (const m of computation) messages.push(m);
+    expect(messages).toEqual([
+      { type: 'job-start', handle: 'J1' },
+      { type: 'metadata', tsId: TS_A, properties: { host } },
+      { type: 'data', logicalTimestampMs: 5, data: { [TS_A]: 2.5 } },
+    ]);
+    expect(computation.state).toBe('completed');
   });
 
   it('turns an HTTP 400 into ComputationFailedError', async () => {

@@ -331,7 +331,8 @@ describe('HTTP CONNECT proxy', () => {
     proxy.on('connect', (req, clientSocket: Socket, head: Buffer) => {
       tunnels.push(String(req.url));
       const [host, port] = String(req.url).split(':');
-      const upstream = connect(Number(port), host!, () => {
+      // `signalflow.test` exists only for this proxy: it is the loopback fake server.
+      const upstream = connect(Number(port), host === 'signalflow.test' ? '127.0.0.1' : host!, () => {
         clientSocket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
         if (head.length > 0) upstream.write(head);
         upstream.pipe(clientSocket);
@@ -368,6 +369,33 @@ describe('HTTP CONNECT proxy', () => {
     expect(batches.map((b) => b.data)).toEqual([{ [TS_A]: 5 }]);
     expect(tunnels.slice(before)).toEqual([`127.0.0.1:${server.port}`]);
   });
+
+  it.each(['websocket', 'sse'] as const)(
+    '%s takes the proxy from HTTP_PROXY when NO_PROXY does not name the host',
+    async (transport) => {
+      scenario = (sink) => {
+        begin(sink);
+        sink.data({ logicalTimestampMs: T0, data: [{ tsId: TS_A, value: 6 }] });
+        sink.control('END_OF_CHANNEL');
+        sink.end();
+      };
+      const saved = { HTTP_PROXY: process.env.HTTP_PROXY, NO_PROXY: process.env.NO_PROXY };
+      process.env.HTTP_PROXY = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+      process.env.NO_PROXY = 'other.test,.example.invalid';
+      try {
+        const before = tunnels.length;
+        const flow = client({ transport, endpoint: `http://signalflow.test:${server.port}` });
+        const batches = dataOf(await collect(flow.execute('x')));
+        expect(batches.map((b) => b.data)).toEqual([{ [TS_A]: 6 }]);
+        expect(tunnels.slice(before)).toEqual([`signalflow.test:${server.port}`]);
+      } finally {
+        for (const [key, value] of Object.entries(saved)) {
+          if (value === undefined) delete process.env[key];
+          else process.env[key] = value;
+        }
+      }
+    },
+  );
 
   it('fails with ConnectionError when the proxy refuses', async () => {
     const refusing = createServer();

@@ -25,6 +25,8 @@ export interface Sink {
   data(frame: Omit<DataFrame, 'type' | 'channel'>, options?: DataOptions): void;
   control(event: string, extra?: Record<string, unknown>): void;
   info(messageCode: string, logicalTimestampMs: number, extra?: Record<string, unknown>): void;
+  /** SSE only: writes raw response text one byte per write, yielding between writes. */
+  writeBytewise(text: string): Promise<void>;
   /** Ends the stream (SSE: the response; WS: nothing more is sent). */
   end(): void;
   readonly closed: boolean;
@@ -237,6 +239,9 @@ export class FakeSignalFlowServer {
           message: { messageCode, messageLevel: 'INFO', timestampMs: Date.now(), ...extra },
         });
       },
+      writeBytewise() {
+        return Promise.reject(new Error('writeBytewise is for SSE'));
+      },
       end() {
         state.closed = true;
       },
@@ -332,6 +337,13 @@ export class FakeSignalFlowServer {
           logicalTimestampMs,
           message: { messageCode, messageLevel: 'INFO', timestampMs: Date.now(), ...extra },
         });
+      },
+      async writeBytewise(text) {
+        for (const byte of Buffer.from(text, 'utf8')) {
+          if (this.closed) return;
+          res.write(Buffer.of(byte));
+          await new Promise((r) => setImmediate(r));
+        }
       },
       end() {
         closed = true;
