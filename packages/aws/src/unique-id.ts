@@ -56,8 +56,11 @@ type Outcome = string | NotFound;
 
 const cache = new Map<string, Promise<string | undefined>>();
 
-function trimBase(url: string): string {
-  return url.replace(/\/+$/, '');
+/** A base URL without trailing slashes; `fallback` when `url` is not a non-empty string. */
+function baseUrl(url: unknown, fallback: string): string;
+function baseUrl(url: unknown, fallback: string | undefined): string | undefined;
+function baseUrl(url: unknown, fallback: string | undefined): string | undefined {
+  return typeof url === 'string' && url !== '' ? url.replace(/\/+$/, '') : fallback;
 }
 
 function resolveOptions(options: AwsUniqueIdOptions): ResolvedOptions {
@@ -67,12 +70,11 @@ function resolveOptions(options: AwsUniqueIdOptions): ResolvedOptions {
       : 1000;
   const ttl = options.imdsTokenTtlSeconds;
   const ecsFromEnv = process.env.ECS_CONTAINER_METADATA_URI_V4 || process.env.ECS_CONTAINER_METADATA_URI || undefined;
-  const ecsMetadataUri = options.ecsMetadataUri ?? ecsFromEnv;
   return {
     timeoutMs,
-    ec2Endpoint: trimBase(options.ec2Endpoint ?? DEFAULT_EC2_ENDPOINT),
-    ecsMetadataUri: ecsMetadataUri ? trimBase(ecsMetadataUri) : undefined,
-    ecsV2Endpoint: trimBase(options.ecsV2Endpoint ?? DEFAULT_ECS_V2_ENDPOINT),
+    ec2Endpoint: baseUrl(options.ec2Endpoint, DEFAULT_EC2_ENDPOINT),
+    ecsMetadataUri: baseUrl(options.ecsMetadataUri, baseUrl(ecsFromEnv, undefined)),
+    ecsV2Endpoint: baseUrl(options.ecsV2Endpoint, DEFAULT_ECS_V2_ENDPOINT),
     ecsId: options.ecsId === 'task-id' ? 'task-id' : 'arn-resource',
     imdsTokenTtlSeconds: typeof ttl === 'number' && Number.isInteger(ttl) && ttl >= 1 && ttl <= 21_600 ? ttl : 60,
   };
@@ -240,6 +242,15 @@ async function run(
  * uses a proxy. The result is cached per set of options for the life of the process.
  */
 export function getAwsUniqueId(options: AwsUniqueIdOptions = {}): Promise<string | undefined> {
+  try {
+    return cachedLookup(options ?? {});
+  } catch {
+    // Only an options object that throws when read (a hostile getter) gets here: still no throw, no rejection.
+    return Promise.resolve(undefined);
+  }
+}
+
+function cachedLookup(options: AwsUniqueIdOptions): Promise<string | undefined> {
   const resolved = resolveOptions(options);
   const logger = normalizeLogger(options.logger);
   const key = JSON.stringify(resolved);

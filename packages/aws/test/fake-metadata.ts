@@ -1,5 +1,28 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
+
+/**
+ * Network guard for every test that imports this module: a socket may connect only to loopback (or a local pipe).
+ * Any other host, above all the link-local metadata addresses the code defaults to, fails at once, before a packet
+ * leaves, and is recorded here so tests can see what the code tried.
+ */
+export const blockedHosts: string[] = [];
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
+const connect = net.Socket.prototype.connect;
+net.Socket.prototype.connect = function guardedConnect(this: net.Socket, ...args: unknown[]) {
+  // net passes either its normalized [options, callback] array, or (options | port | path, ...) as given.
+  const first = Array.isArray(args[0]) ? args[0][0] : args[0];
+  let host: unknown;
+  if (typeof first === 'number') host = typeof args[1] === 'string' ? args[1] : 'localhost';
+  else if (typeof first === 'object' && first !== null && !('path' in first && first.path)) {
+    host = (first as { host?: unknown }).host ?? 'localhost';
+  }
+  if (host !== undefined && !LOOPBACK_HOSTS.has(String(host))) {
+    blockedHosts.push(String(host));
+    throw new Error(`test network guard: connection to ${String(host)} refused (loopback only)`);
+  }
+  return (connect as (...a: unknown[]) => net.Socket).apply(this, args);
+} as typeof net.Socket.prototype.connect;
 
 export interface RecordedRequest {
   method: string;
@@ -18,6 +41,8 @@ export interface FakeMetadataConfig {
   ecsV2Status?: number;
   /** Never answer anything (the socket stays open). */
   hang?: boolean;
+  /** The IMDSv2 token handed out (default a well-formed one). */
+  token?: string;
 }
 
 export const IDENTITY_DOCUMENT = JSON.stringify({
@@ -31,6 +56,7 @@ const TOKEN = 'AQAEAFake-token==';
 
 export interface FakeMetadataServer {
   url: string;
+  server: Server;
   requests: RecordedRequest[];
   close(): Promise<void>;
 }
@@ -60,7 +86,7 @@ export async function startFakeMetadata(config: FakeMetadataConfig): Promise<Fak
       }
       const ttl = Number(req.headers['x-aws-ec2-metadata-token-ttl-seconds']);
       if (!Number.isInteger(ttl) || ttl < 1 || ttl > 21_600) return send(400);
-      return send(200, TOKEN);
+      return send(200, config.token ?? TOKEN);
     }
     if (path === '/latest/dynamic/instance-identity/document' && ec2 !== 'absent') {
       if (req.method !== 'GET') return send(405);
@@ -79,6 +105,7 @@ export async function startFakeMetadata(config: FakeMetadataConfig): Promise<Fak
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    server,
     requests,
     close: () =>
       new Promise<void>((resolve) => {

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   AWS_ID_DIMENSION,
   type AwsUniqueIdOptions,
@@ -9,7 +9,7 @@ import {
   ecsUniqueIdFromTaskArn,
   getAwsUniqueId,
 } from '../src/index.js';
-import { closedPortUrl, EC2_ID, type FakeMetadataServer, startFakeMetadata } from './fake-metadata.js';
+import { blockedHosts, closedPortUrl, EC2_ID, type FakeMetadataServer, startFakeMetadata } from './fake-metadata.js';
 
 const OLD_ARN = 'arn:aws:ecs:us-east-1:123456789012:task/0f1e2d3c-aaaa-bbbb-cccc-111122223333';
 const NEW_ARN = 'arn:aws:ecs:us-west-2:111122223333:task/default/8f03e41243824aea923aca126495f665';
@@ -53,15 +53,26 @@ beforeEach(() => {
     delete process.env[name];
   }
   clearAwsUniqueIdCache();
+  blockedHosts.length = 0;
 });
 
 afterEach(async () => {
+  vi.useRealTimers();
   for (const [name, value] of savedEnv) {
     if (value === undefined) delete process.env[name];
     else process.env[name] = value;
   }
   savedEnv.clear();
   await Promise.all(servers.splice(0).map((server) => server.close()));
+});
+
+describe('network guard of the tests', () => {
+  it('defaults to the link-local endpoints, which the guard refuses before any packet leaves', async () => {
+    const { lines, logger } = capturingLogger();
+    expect(await getAwsUniqueId({ logger })).toBeUndefined();
+    expect([...new Set(blockedHosts)].sort()).toEqual(['169.254.169.254', '169.254.170.2']);
+    expect(JSON.stringify(lines)).toContain('test network guard');
+  });
 });
 
 describe('constants and parsing', () => {
@@ -249,6 +260,25 @@ describe('not on AWS', () => {
     expect(JSON.stringify(lines)).toContain('ECONNREFUSED');
   });
 
+  it('resolves undefined once timeoutMs has passed when nothing answers (fake clock)', async () => {
+    const silent = await fake({ hang: true });
+    const arrived = new Promise<void>((resolve) => silent.server.on('request', () => resolve()));
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    let settled = false;
+    const pending = getAwsUniqueId(
+      loopback({ ec2Endpoint: silent.url, ecsV2Endpoint: silent.url, timeoutMs: 1000 }),
+    ).then((id) => {
+      settled = true;
+      return id;
+    });
+    await arrived;
+    await vi.advanceTimersByTimeAsync(999);
+    expect(settled).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await pending).toBeUndefined();
+    expect(settled).toBe(true);
+  });
+
   it('resolves undefined within the timeout when the server never answers', async () => {
     const silent = await fake({ hang: true });
     const { lines, logger } = capturingLogger();
@@ -272,6 +302,35 @@ describe('not on AWS', () => {
       loopback({ ec2Endpoint: nothing.url, ecsV2Endpoint: nothing.url, ecsMetadataUri: 'ftp://127.0.0.1:1' }),
     );
     expect(id).toBeUndefined();
+  });
+});
+
+describe('never throws', () => {
+  it('resolves undefined for options it cannot use, and takes the defaults for endpoints that are not strings', async () => {
+    await expect(getAwsUniqueId(null as unknown as AwsUniqueIdOptions)).resolves.toBeUndefined();
+    const hostile = {
+      get timeoutMs(): number {
+        throw new Error('hostile getter');
+      },
+    };
+    await expect(getAwsUniqueId(hostile)).resolves.toBeUndefined();
+    const { lines, logger } = capturingLogger();
+    const odd = { ec2Endpoint: 42, ecsV2Endpoint: {}, ecsMetadataUri: '::not a url::', logger } as never;
+    await expect(getAwsUniqueId(odd)).resolves.toBeUndefined();
+    expect(blockedHosts).toContain('169.254.169.254');
+    expect(JSON.stringify(lines)).toContain('Invalid URL');
+  });
+
+  it('resolves undefined when a request cannot even be made (a token no header can carry), leaving no timer', async () => {
+    const ec2 = await fake({ ec2: 'imdsv2-required', token: 'abc\ndef' });
+    const ecs = await fake({ ecsV2Status: 400 });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const { lines, logger } = capturingLogger();
+    const id = await getAwsUniqueId(loopback({ ec2Endpoint: ec2.url, ecsV2Endpoint: ecs.url, logger }));
+    expect(id).toBeUndefined();
+    expect(JSON.stringify(lines)).toContain('Invalid character in header content');
+    // Every deadline timer was cleared: none is left to fire into a request that never existed.
+    expect(vi.getTimerCount()).toBe(0);
   });
 });
 
