@@ -567,6 +567,41 @@ describe('lifecycle and accounting', () => {
     expect(s.datapoints()).toHaveLength(15);
   });
 
+  it('flushOnExit adds one beforeExit hook for all clients; close() removes it', async () => {
+    const s = await sink();
+    const before = process.listenerCount('beforeExit');
+    const first = new IngestClient({ token: 't', endpoint: s.url });
+    const second = new IngestClient({ token: 't', endpoint: s.url });
+    expect(process.listenerCount('beforeExit')).toBe(before + 1);
+    await first.close();
+    expect(process.listenerCount('beforeExit')).toBe(before + 1);
+    await second.close();
+    expect(process.listenerCount('beforeExit')).toBe(before);
+  });
+
+  it('an onError that throws is logged and changes nothing else', async () => {
+    const s = await sink();
+    s.script.push(400);
+    const logged: string[] = [];
+    const noop = () => undefined;
+    const { c } = client(s, {
+      batchSize: 5,
+      maxInFlight: 1,
+      onError: () => {
+        throw new Error('boom');
+      },
+      logger: {
+        error: (_fields: unknown, message: string) => logged.push(message),
+        warn: noop,
+        info: noop,
+        debug: noop,
+      },
+    });
+    c.send({ gauges: gauges(10) });
+    expect(await c.flush()).toEqual({ sent: 5, failed: 5, dropped: 0 });
+    expect(logged).toEqual(['@sfx/ingest: onError threw']);
+  });
+
   it('await using closes the client', async () => {
     const s = await sink();
     let holder: IngestClient | undefined;

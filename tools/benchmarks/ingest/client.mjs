@@ -1,5 +1,5 @@
 // One client run in its own process, so CPU and peak RSS belong to that client alone.
-// argv: <ours|peer|ceiling> <port> <datapoints> <chunk> <batchSize> <peerBatchSize>
+// argv: <ours|peer|ceiling> <port> <datapoints> <chunk> <batchSize> <peerBatchSize> [burst]
 // A batch size of 0 means the client's default (ours 5,000, the peer 300).
 
 import { gzipSync } from 'node:zlib';
@@ -8,6 +8,7 @@ import signalfx from 'signalfx';
 import { Agent, request } from 'undici';
 import { makeGauges } from './data.mjs';
 
+const burst = process.argv[8] === 'burst';
 const [which, port, total, chunk, batchSize, peerBatchSize] = [
   process.argv[2],
   Number(process.argv[3]),
@@ -26,20 +27,29 @@ global.gc?.();
 const rssBefore = process.memoryUsage().rss;
 let finish = async () => {};
 
+// Like an application, the loop yields to the event loop between send() calls (one turn each), so
+// requests can leave while it runs; both clients get the same loop.
+// With --burst the whole run is one synchronous loop instead (no request can leave before it ends).
+const yieldToEventLoop = () => (burst ? undefined : new Promise((resolve) => setImmediate(resolve)));
+
 let cpuStart;
 let startedAt;
 if (which === 'ours') {
-  // The queue must hold the whole burst: the benchmark sends everything in one synchronous loop.
+  // Default settings (queue bound included), apart from the batch size when --batch asks for one; a
+  // burst must fit the queue whole, since nothing can leave while it runs.
   const client = new IngestClient({
     token: 'bench',
     endpoint,
     ...(batchSize ? { batchSize } : {}),
-    maxQueueSize: total,
+    ...(burst ? { maxQueueSize: total } : {}),
     flushOnExit: false,
   });
   cpuStart = process.cpuUsage();
   startedAt = Date.now();
-  for (const points of chunks) client.send({ gauges: points });
+  for (const points of chunks) {
+    client.send({ gauges: points });
+    await yieldToEventLoop();
+  }
   finish = async () => {
     const result = await client.close();
     return { lost: result.failed + result.dropped };
@@ -51,7 +61,10 @@ if (which === 'ours') {
   });
   cpuStart = process.cpuUsage();
   startedAt = Date.now();
-  for (const points of chunks) client.send({ gauges: points });
+  for (const points of chunks) {
+    client.send({ gauges: points });
+    await yieldToEventLoop();
+  }
   finish = async () => ({ lost: 0 });
 } else {
   // The wire ceiling: the same batches encoded and gzipped beforehand, only posted here.

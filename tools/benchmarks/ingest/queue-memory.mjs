@@ -27,9 +27,10 @@ if (which === 'ours') {
     token: 'bench',
     endpoint,
     ...(batchSize ? { batchSize } : {}),
-    maxQueueSize: total * 2,
     flushOnExit: false,
     logger,
+    // Default queue bound (100,000 waiting); a long first backoff keeps the refused requests in
+    // flight (not yet counted failed) for the measurement.
     retry: { maxAttempts: 1000, maxElapsedMs: 600_000, initialDelayMs: 10_000 },
   });
 } else {
@@ -50,5 +51,6 @@ await new Promise((r) => setTimeout(r, 1500));
 const after = heap();
 // The peer drops a batch whose request fails and keeps the rest in its queue array.
 const queued = which === 'ours' ? client.stats().queued + client.stats().inFlight : client.queue.length;
-process.send?.({ bytesPerQueued: (after - before) / queued, queued });
+const dropped = which === 'ours' ? client.stats().dropped : 0;
+process.send?.({ bytesPerQueued: (after - before) / queued, queued, dropped });
 process.exit(0);
