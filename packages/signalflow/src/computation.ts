@@ -482,6 +482,23 @@ export class Computation implements AsyncIterable<ComputationMessage>, AsyncIter
 }
 
 /**
+ * @internal A transport's new computation, wired to the consumer's signal. `cleanup` (removing the
+ * signal listener) is undefined when the computation ended at once: client closed, or signal fired.
+ */
+export function newComputation(
+  channel: string,
+  driver: ComputationDriver,
+  options: { maxBufferedMessages: number; logger: Logger; closed: boolean; signal: AbortSignal | undefined },
+): { computation: Computation; cleanup: (() => void) | undefined } {
+  const computation = new Computation(channel, driver, options);
+  if (options.closed) {
+    computation._fail(new ClosedError('the SignalFlow client is closed'));
+    return { computation, cleanup: undefined };
+  }
+  return { computation, cleanup: watchSignal(computation, options.signal) };
+}
+
+/**
  * @internal Wires the consumer's signal to a computation. Returns the listener's cleanup, or
  * `undefined` when the signal had already fired (the computation is then ended).
  */

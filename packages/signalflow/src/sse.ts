@@ -1,7 +1,6 @@
 import type { Readable } from 'node:stream';
 import {
   AuthError,
-  ClosedError,
   ConnectionError,
   HttpError,
   type Logger,
@@ -10,7 +9,7 @@ import {
   TimeoutError,
 } from '@sfx/core';
 import { Agent, type Dispatcher, ProxyAgent } from 'undici';
-import { Computation, type ComputationDriver, watchSignal } from './computation.js';
+import { type Computation, type ComputationDriver, newComputation } from './computation.js';
 import { ComputationFailedError } from './errors.js';
 import type { ServerMessage } from './messages.js';
 import { ReconnectBudget, type ResolvedReconnect } from './reconnect.js';
@@ -124,15 +123,12 @@ export class SseTransport implements ComputationDriver {
   }
 
   open(request: SseStreamRequest, signal: AbortSignal | undefined): Computation {
-    const computation = new Computation(`sse-${++this.#counter}`, this, {
+    const { computation, cleanup } = newComputation(`sse-${++this.#counter}`, this, {
       maxBufferedMessages: this.#options.maxBufferedMessages,
       logger: this.#logger,
+      closed: this.#closed,
+      signal,
     });
-    if (this.#closed) {
-      computation._fail(new ClosedError('the SignalFlow client is closed'));
-      return computation;
-    }
-    const cleanup = watchSignal(computation, signal);
     if (cleanup === undefined) return computation;
     const stream: Stream = {
       computation,

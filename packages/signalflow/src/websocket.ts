@@ -1,7 +1,7 @@
 import { AuthError, ClosedError, ConnectionError, type Logger, proxyForUrl, redactUrl, TimeoutError } from '@sfx/core';
 import WebSocket from 'ws';
 import { decodeFrameInto, type JsonFrame } from './codec.js';
-import { Computation, type ComputationDriver, watchSignal } from './computation.js';
+import { type Computation, type ComputationDriver, newComputation } from './computation.js';
 import { type FrameDecodeError, UnsupportedFrameError } from './errors.js';
 import type { AttachRequest, ClientRequest, ExecuteRequest, ServerMessage } from './messages.js';
 import { ConnectProxyAgent } from './proxy-agent.js';
@@ -76,15 +76,12 @@ export class WebSocketTransport implements ComputationDriver {
   /** Starts streaming a computation (execute, preflight or attach) on a new channel. */
   open(request: StreamRequest, signal: AbortSignal | undefined): Computation {
     const channel = `ch-${(++this.#channelCounter).toString(36)}`;
-    const computation = new Computation(channel, this, {
+    const { computation, cleanup } = newComputation(channel, this, {
       maxBufferedMessages: this.#options.maxBufferedMessages,
       logger: this.#logger,
+      closed: this.#closed,
+      signal,
     });
-    if (this.#closed) {
-      computation._fail(new ClosedError('the SignalFlow client is closed'));
-      return computation;
-    }
-    const cleanup = watchSignal(computation, signal);
     if (cleanup === undefined) return computation;
     const entry: ChannelEntry = {
       computation,

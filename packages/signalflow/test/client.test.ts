@@ -105,6 +105,15 @@ const fullStream: Scenario = (sink) => {
   sink.end();
 };
 
+/** A stream that goes on (500 timestamps, 2 ms apart) until the client leaves. */
+const longStream: Scenario = async (sink) => {
+  start(sink);
+  for (let i = 0; i < 500 && !sink.closed; i++) {
+    sink.data({ logicalTimestampMs: T0 + i * RES, data: [{ tsId: TS_A, value: i }] });
+    await new Promise((r) => setTimeout(r, 2));
+  }
+};
+
 describe.each(['websocket', 'sse'] as const)('%s transport', (transport) => {
   it('streams every message type, merges each timestamp and keeps the computation state', async () => {
     scenario = fullStream;
@@ -186,13 +195,7 @@ describe.each(['websocket', 'sse'] as const)('%s transport', (transport) => {
   });
 
   it('aborts with the signal: ComputationAbortedError carrying the reason, and the stream is released', async () => {
-    scenario = async (sink) => {
-      start(sink);
-      for (let i = 0; i < 500 && !sink.closed; i++) {
-        sink.data({ logicalTimestampMs: T0 + i * RES, data: [{ tsId: TS_A, value: i }] });
-        await new Promise((r) => setTimeout(r, 2));
-      }
-    };
+    scenario = longStream;
     const controller = new AbortController();
     const computation = client(transport).execute('data("cpu").publish()', { signal: controller.signal });
     const seen: number[] = [];
@@ -257,13 +260,7 @@ describe.each(['websocket', 'sse'] as const)('%s transport', (transport) => {
   });
 
   it('stops a job: the computation ends with ComputationAbortedError', async () => {
-    scenario = async (sink) => {
-      start(sink);
-      for (let i = 0; i < 500 && !sink.closed; i++) {
-        sink.data({ logicalTimestampMs: T0 + i * RES, data: [{ tsId: TS_A, value: i }] });
-        await new Promise((r) => setTimeout(r, 2));
-      }
-    };
+    scenario = longStream;
     const flow = client(transport);
     const computation = flow.execute('data("cpu").publish()');
     const error = await (async () => {
@@ -278,13 +275,7 @@ describe.each(['websocket', 'sse'] as const)('%s transport', (transport) => {
   });
 
   it('closes a computation with break (detach), the client stays usable', async () => {
-    scenario = async (sink) => {
-      start(sink);
-      for (let i = 0; i < 500 && !sink.closed; i++) {
-        sink.data({ logicalTimestampMs: T0 + i * RES, data: [{ tsId: TS_A, value: i }] });
-        await new Promise((r) => setTimeout(r, 2));
-      }
-    };
+    scenario = longStream;
     const flow = client(transport);
     const first = flow.execute('data("cpu").publish()');
     let count = 0;

@@ -35,6 +35,22 @@ export interface Sink {
   bufferedAmount(): number;
 }
 
+function controlMessage(event: string, extra?: Record<string, unknown>): Record<string, unknown> {
+  return { type: 'control-message', event, timestampMs: Date.now(), ...extra };
+}
+
+function infoMessage(
+  messageCode: string,
+  logicalTimestampMs: number,
+  extra?: Record<string, unknown>,
+): Record<string, unknown> {
+  return {
+    type: 'message',
+    logicalTimestampMs,
+    message: { messageCode, messageLevel: 'INFO', timestampMs: Date.now(), ...extra },
+  };
+}
+
 export type Scenario = (sink: Sink) => void | Promise<void>;
 
 export interface FakeServerOptions {
@@ -230,14 +246,10 @@ export class FakeSignalFlowServer {
           );
       },
       control(event, extra) {
-        this.message({ type: 'control-message', event, timestampMs: Date.now(), ...extra });
+        this.message(controlMessage(event, extra));
       },
       info(messageCode, logicalTimestampMs, extra) {
-        this.message({
-          type: 'message',
-          logicalTimestampMs,
-          message: { messageCode, messageLevel: 'INFO', timestampMs: Date.now(), ...extra },
-        });
+        this.message(infoMessage(messageCode, logicalTimestampMs, extra));
       },
       writeBytewise() {
         return Promise.reject(new Error('writeBytewise is for SSE'));
@@ -329,14 +341,10 @@ export class FakeSignalFlowServer {
         this.message({ type: 'data', ...frame, data: frame.data.map(({ tsId, value }) => ({ tsId, value })) });
       },
       control(event, extra) {
-        this.message({ type: 'control-message', event, timestampMs: Date.now(), ...extra });
+        this.message(controlMessage(event, extra));
       },
       info(messageCode, logicalTimestampMs, extra) {
-        this.message({
-          type: 'message',
-          logicalTimestampMs,
-          message: { messageCode, messageLevel: 'INFO', timestampMs: Date.now(), ...extra },
-        });
+        this.message(infoMessage(messageCode, logicalTimestampMs, extra));
       },
       async writeBytewise(text) {
         for (const byte of Buffer.from(text, 'utf8')) {
