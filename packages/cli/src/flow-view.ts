@@ -61,9 +61,18 @@ export async function runFlowView(
   let drawnLines = 0;
   let lastDraw = 0;
   const width = () => io.stdout.columns || 120;
+  // Redraws at most every REDRAW_INTERVAL_MS; a skipped redraw is made up at the end of the interval, so a
+  // burst of history followed by a quiet wait for live data still shows the latest values.
+  let trailingDraw: NodeJS.Timeout | undefined;
   const draw = (force: boolean) => {
     const now = Date.now();
-    if (!force && now - lastDraw < REDRAW_INTERVAL_MS) return;
+    const wait = REDRAW_INTERVAL_MS - (now - lastDraw);
+    if (!force && wait > 0) {
+      trailingDraw ??= setTimeout(() => draw(true), wait);
+      return;
+    }
+    clearTimeout(trailingDraw);
+    trailingDraw = undefined;
     lastDraw = now;
     const lines = renderLive(live, { width: width() });
     io.stdout.write(redraw(drawnLines, lines));
@@ -121,6 +130,7 @@ export async function runFlowView(
     if (!summary.interrupted) throw error;
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
+    clearTimeout(trailingDraw);
     summary.series = live.series.size;
     if (options.output === 'live') {
       draw(true);

@@ -107,6 +107,16 @@ describe('sfx flow', () => {
     expect(result.stderr).toMatch(/^sfx: /);
   });
 
+  /** Resolves once the emulator says the job is unknown; fails fast if it still streams. */
+  async function expectJobGone(client: SignalFlowClient, handle: string): Promise<void> {
+    const attached = client.attach(handle);
+    try {
+      await expect(attached[Symbol.asyncIterator]().next()).rejects.toThrow(/unknown job handle/);
+    } finally {
+      await attached.close();
+    }
+  }
+
   it('Ctrl-C stops a live computation: exit 0, and the job is gone from the emulator', async () => {
     const client = new SignalFlowClient({ token: TOKEN, endpoint: emulator.streamUrl });
     try {
@@ -117,24 +127,45 @@ describe('sfx flow', () => {
       expect(first.done).toBe(false);
       await attached.close();
       await client.stop(background);
+      await expectJobGone(client, background);
 
-      const cli = startCli(['flow', PROGRAM, '--start', String(start), '--resolution', '10s', '--output', 'json'], env);
-      await cli.waitFor(/"value":\d+/);
-      cli.child.kill('SIGINT');
-      const result = await cli.done;
-      expect(result.code).toBe(0);
-      const handle = /\(job (\S+) stopped\)/.exec(result.stderr)?.[1];
-      expect(handle, result.stderr).toBeDefined();
-      expect(result.stderr).toMatch(/^detached: \d+ timestamps, 2 series/);
+      for (const output of ['json', 'live']) {
+        const cli = startCli(['flow', PROGRAM, '--start', String(start), '--resolution', '10s', '-o', output], env);
+        await cli.waitFor(output === 'json' ? /"value":\d+/ : /flow\.cpu\s+b\s/);
+        cli.child.kill('SIGINT');
+        const result = await cli.done;
+        expect(result.code, result.stderr).toBe(0);
+        const handle = /\(job (\S+) stopped\)/.exec(result.stderr)?.[1];
+        expect(handle, result.stderr).toBeDefined();
+        expect(result.stderr).toMatch(/^detached: \d+ timestamps, 2 series/);
+        if (output === 'live') expect(result.stdout.endsWith('\x1b[?25h')).toBe(true); // the cursor is back
+        await expectJobGone(client, handle as string);
+      }
+    } finally {
+      await client.close();
+    }
+  });
 
-      const gone = client.attach(handle as string);
-      await expect(
-        (async () => {
-          for await (const _ of gone) {
-            // any message would mean the job still exists
-          }
-        })(),
-      ).rejects.toThrow(/unknown job handle/);
+  it('--count N: stops after N timestamps, with every value right, and stops the job', async () => {
+    const result = await runCli(
+      ['flow', PROGRAM, '--start', String(start), '--resolution', '10s', '--count', '3'],
+      env,
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const lines = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(lines.map((line) => [line.timestamp, line.dimensions.host, line.value]).sort()).toEqual(
+      [0, 1, 2]
+        .flatMap((i) => ['a', 'b'].map((host) => [start + i * 10_000, host, expected(host, start + i * 10_000)]))
+        .sort(),
+    );
+    const handle = /^done: 3 timestamps, 2 series, 6 values \(job (\S+) stopped\)$/m.exec(result.stderr)?.[1];
+    expect(handle, result.stderr).toBeDefined();
+    const client = new SignalFlowClient({ token: TOKEN, endpoint: emulator.streamUrl });
+    try {
+      await expectJobGone(client, handle as string);
     } finally {
       await client.close();
     }
