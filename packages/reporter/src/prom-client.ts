@@ -1,3 +1,4 @@
+import { ValidationError } from '@sfx/core';
 import type { MetricSource, SourcePoint } from './source.js';
 
 /** The part of a prom-client metric's JSON form that is read. */
@@ -38,7 +39,9 @@ function labelsToDimensions(labels: object | undefined): Record<string, string> 
  */
 export function fromPromClient(registry: PromRegistryLike): MetricSource {
   if (!registry || typeof registry.getMetricsAsJSON !== 'function') {
-    throw new TypeError('fromPromClient needs a prom-client Registry (with getMetricsAsJSON)');
+    throw new ValidationError('fromPromClient needs a prom-client Registry (with getMetricsAsJSON)', {
+      field: 'registry',
+    });
   }
   return {
     async collect(): Promise<SourcePoint[]> {

@@ -41,7 +41,10 @@ export interface SignalFxReporterOptions {
   /** The wall clock of report timestamps, ms since the epoch. Default `Date.now`. */
   now?: () => number;
   logger?: Partial<Logger>;
-  /** Told of every failure inside a report; reports go on regardless. */
+  /**
+   * Told of every failure inside a report, and (for the `IngestClient` made from `token`, unless
+   * `ingestOptions.onError` is given) of every failure of its background sends; reports go on regardless.
+   */
   onError?: (error: SfxError) => void;
 }
 
@@ -62,10 +65,12 @@ export interface ReporterStats {
   errors: number;
 }
 
-function createIngestClient(options: SignalFxReporterOptions): IngestSink {
+/** The reporter's own `IngestClient`; its background failures (network, refusals, overflow) go to `onFailure`. */
+function createIngestClient(options: SignalFxReporterOptions, onFailure: (error: SfxError) => void): IngestSink {
   const ingestOptions: IngestClientOptions = { ...options.ingestOptions, token: options.token };
   if (options.realm !== undefined) ingestOptions.realm = options.realm;
   if (options.logger !== undefined && ingestOptions.logger === undefined) ingestOptions.logger = options.logger;
+  ingestOptions.onError ??= onFailure;
   return new IngestClient(ingestOptions);
 }
 
@@ -143,7 +148,8 @@ export class SignalFxReporter {
       }
       this.ingest = options.ingest;
     } else if (options.token !== undefined) {
-      this.ingest = createIngestClient(options);
+      // The client logs its own failures; the reporter counts them and tells onError.
+      this.ingest = createIngestClient(options, (error) => this.#fail(error, false));
     } else {
       throw new ValidationError('give `ingest` (an IngestClient) or `token`', { field: 'ingest' });
     }
@@ -280,10 +286,10 @@ export class SignalFxReporter {
     return sent;
   }
 
-  #fail(error: SfxError): void {
+  #fail(error: SfxError, log = true): void {
     this.#stats.errors++;
     const metric = error instanceof ReportError ? error.metric : undefined;
-    this.#logger.warn({ code: error.code, metric, cause: String(error.cause ?? '') }, error.message);
+    if (log) this.#logger.warn({ code: error.code, metric, cause: String(error.cause ?? '') }, error.message);
     if (!this.#onError) return;
     try {
       this.#onError(error);

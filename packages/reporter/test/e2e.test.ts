@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
+import { HttpError, type SfxError } from '@sfx/core';
 import { decodeDatapoints, type Encoding, IngestClient, type WireDatapoint } from '@sfx/ingest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type IngestSink, MetricsRegistry, SignalFxReporter } from '../src/index.js';
@@ -19,7 +20,7 @@ interface Received {
 }
 
 /** A loopback ingest sink: takes `/v2/datapoint` posts, gunzips and decodes them with the @sfx/ingest codec. */
-async function startSink(): Promise<{ url: string; received: Received[]; server: Server }> {
+async function startSink(status = 200): Promise<{ url: string; received: Received[]; server: Server }> {
   const received: Received[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -34,7 +35,8 @@ async function startSink(): Promise<{ url: string; received: Received[]; server:
       const encoding: Encoding = String(req.headers['content-type']).includes('json') ? 'json' : 'protobuf';
       try {
         received.push({ headers: req.headers, points: decodeDatapoints(body, encoding) });
-        res.writeHead(200, { 'content-type': 'application/json' }).end('"OK"');
+        if (status !== 200) res.writeHead(status, { 'content-type': 'text/plain' }).end('refused by the test');
+        else res.writeHead(200, { 'content-type': 'application/json' }).end('"OK"');
       } catch (error) {
         res.writeHead(400).end(String(error));
       }
@@ -147,5 +149,29 @@ describe('end to end through IngestClient to a loopback sink', () => {
       ['good', 'cumulative_counter', 2, { host: 'a' }],
       ['good', 'cumulative_counter', 2, { host: 'a' }],
     ]);
+  });
+
+  it("tells onError of the failures of its own IngestClient's background sends, and never rejects", async () => {
+    const sink = await startSink(400);
+    servers.push(sink.server);
+    const registry = new MetricsRegistry();
+    registry.counter('c').inc();
+    const errors: SfxError[] = [];
+    const reporter = new SignalFxReporter({
+      registry,
+      token: 't',
+      ingestOptions: { endpoint: sink.url, flushOnExit: false, retry: false },
+      onError: (error) => errors.push(error),
+    });
+    expect(await reporter.reportNow(EXAMPLE_TIMESTAMP)).toMatchObject({ datapoints: 1, skipped: 0 });
+    await reporter.stop();
+    // Both reports (reportNow and the last one of stop) reached the sink, which refused every request.
+    expect(sink.received.flatMap((r) => r.points)).toHaveLength(2);
+    expect(errors).toHaveLength(sink.received.length);
+    for (const error of errors) {
+      expect(error).toBeInstanceOf(HttpError);
+      expect((error as HttpError).status).toBe(400);
+    }
+    expect(reporter.stats().errors).toBe(errors.length);
   });
 });

@@ -314,6 +314,6 @@ describe('fromPromClient', () => {
     const result = await reporter.reportNow();
     expect(result.datapoints).toBe(2);
     expect(errors.map((e) => e.message)).toEqual(['a metric source could not be read']);
-    expect(() => fromPromClient({} as never)).toThrow(TypeError);
+    expect(() => fromPromClient({} as never)).toThrow(ValidationError);
   });
 });
