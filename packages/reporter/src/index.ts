@@ -15,6 +15,7 @@ export { DEFAULT_RESERVOIR_ALPHA, DEFAULT_RESERVOIR_SIZE, ExponentiallyDecayingR
 export { quantileOfSorted, Snapshot } from './snapshot.js';
 export type { MetricSource, PointType, SourcePoint } from './source.js';
 export {
+  type CallWrapper,
   countCalls,
   counted,
   histCalls,

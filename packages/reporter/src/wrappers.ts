@@ -78,85 +78,48 @@ function timedFunction(timer: Timer, fn: AnyFunction): AnyFunction {
 }
 
 /**
+ * A function wrapper: `(registry, fn)`, `(registry, name, fn)` or `(registry, name, dimensions, fn)`, returning
+ * a function of the same type (and name) that records each call in the metric `name` (default `<fn.name>_calls`).
+ */
+export interface CallWrapper {
+  <F extends AnyFunction>(registry: MetricsRegistry, fn: F): F;
+  <F extends AnyFunction>(registry: MetricsRegistry, name: string, fn: F): F;
+  <F extends AnyFunction>(registry: MetricsRegistry, name: string, dimensions: Dimensions | undefined, fn: F): F;
+}
+
+function callWrapper<M>(
+  create: (registry: MetricsRegistry, name: string, dimensions: Dimensions | undefined) => M,
+  wrap: (metric: M, fn: AnyFunction) => AnyFunction,
+): CallWrapper {
+  return (
+    registry: MetricsRegistry,
+    ...args: [AnyFunction] | [string, AnyFunction] | [string, Dimensions | undefined, AnyFunction]
+  ) => {
+    const { name, dimensions, fn } = parseArguments(args);
+    return keepName(wrap(create(registry, name, dimensions), fn), fn);
+  };
+}
+
+/**
  * Wraps `fn` so each call increments the counter `name` (default `<fn.name>_calls`) before running, so calls
  * that throw count too. Works for sync and async functions; `this` and the return value pass through.
  */
-export function countCalls<F extends AnyFunction>(registry: MetricsRegistry, fn: F): F;
-export function countCalls<F extends AnyFunction>(registry: MetricsRegistry, name: string, fn: F): F;
-export function countCalls<F extends AnyFunction>(
-  registry: MetricsRegistry,
-  name: string,
-  dimensions: Dimensions | undefined,
-  fn: F,
-): F;
-export function countCalls<F extends AnyFunction>(
-  registry: MetricsRegistry,
-  ...args: [F] | [string, F] | [string, Dimensions | undefined, F]
-): F {
-  const { name, dimensions, fn } = parseArguments(args);
-  const counter = registry.counter(name, dimensions);
-  return keepName(countedFunction(counter, fn), fn);
-}
+export const countCalls: CallWrapper = callWrapper((r, name, dims) => r.counter(name, dims), countedFunction);
 
 /** Wraps `fn` so each call marks the meter `name` (default `<fn.name>_calls`) before running. */
-export function meterCalls<F extends AnyFunction>(registry: MetricsRegistry, fn: F): F;
-export function meterCalls<F extends AnyFunction>(registry: MetricsRegistry, name: string, fn: F): F;
-export function meterCalls<F extends AnyFunction>(
-  registry: MetricsRegistry,
-  name: string,
-  dimensions: Dimensions | undefined,
-  fn: F,
-): F;
-export function meterCalls<F extends AnyFunction>(
-  registry: MetricsRegistry,
-  ...args: [F] | [string, F] | [string, Dimensions | undefined, F]
-): F {
-  const { name, dimensions, fn } = parseArguments(args);
-  const meter = registry.meter(name, dimensions);
-  return keepName(meteredFunction(meter, fn), fn);
-}
+export const meterCalls: CallWrapper = callWrapper((r, name, dims) => r.meter(name, dims), meteredFunction);
 
 /**
  * Wraps `fn` so each return value (or resolved value) that is a finite number goes into the histogram `name`
  * (default `<fn.name>_calls`). Other values, and calls that throw, record nothing.
  */
-export function histCalls<F extends AnyFunction>(registry: MetricsRegistry, fn: F): F;
-export function histCalls<F extends AnyFunction>(registry: MetricsRegistry, name: string, fn: F): F;
-export function histCalls<F extends AnyFunction>(
-  registry: MetricsRegistry,
-  name: string,
-  dimensions: Dimensions | undefined,
-  fn: F,
-): F;
-export function histCalls<F extends AnyFunction>(
-  registry: MetricsRegistry,
-  ...args: [F] | [string, F] | [string, Dimensions | undefined, F]
-): F {
-  const { name, dimensions, fn } = parseArguments(args);
-  const histogram = registry.histogram(name, dimensions);
-  return keepName(histogrammedFunction(histogram, fn), fn);
-}
+export const histCalls: CallWrapper = callWrapper((r, name, dims) => r.histogram(name, dims), histogrammedFunction);
 
 /**
  * Wraps `fn` so each call is timed by the timer `name` (default `<fn.name>_calls`): until it returns, throws, or
  * (for a promise) settles.
  */
-export function timeCalls<F extends AnyFunction>(registry: MetricsRegistry, fn: F): F;
-export function timeCalls<F extends AnyFunction>(registry: MetricsRegistry, name: string, fn: F): F;
-export function timeCalls<F extends AnyFunction>(
-  registry: MetricsRegistry,
-  name: string,
-  dimensions: Dimensions | undefined,
-  fn: F,
-): F;
-export function timeCalls<F extends AnyFunction>(
-  registry: MetricsRegistry,
-  ...args: [F] | [string, F] | [string, Dimensions | undefined, F]
-): F {
-  const { name, dimensions, fn } = parseArguments(args);
-  const timer = registry.timer(name, dimensions);
-  return keepName(timedFunction(timer, fn), fn);
-}
+export const timeCalls: CallWrapper = callWrapper((r, name, dims) => r.timer(name, dims), timedFunction);
 
 // biome-ignore lint/suspicious/noExplicitAny: a method of any signature may be decorated.
 type MethodDecorator = <This, F extends (this: This, ...args: any[]) => any>(
