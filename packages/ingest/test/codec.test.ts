@@ -1,6 +1,7 @@
 import { ValidationError } from '@sfx/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { dropLeadingDatapoints } from '../src/codec/codec.js';
 import {
   CONTENT_TYPES,
   decodeDatapoints,
@@ -327,5 +328,23 @@ describe('validateDimensionKey', () => {
     ['a'.repeat(129), /at most 128/],
   ])('rejects %j', (key, reason) => {
     expect(validateDimensionKey(key)).toMatch(reason);
+  });
+});
+
+describe('dropping the leading datapoints of a body (drop-oldest)', () => {
+  const points: WireDatapoint[] = [
+    { metric: 'a', metricType: 'gauge', value: 1 },
+    { metric: 'b', metricType: 'counter', value: 2n ** 60n },
+    { metric: 'c', metricType: 'gauge', value: 0.5, timestamp: 1_700_000_000_000, dimensions: { host: 'h' } },
+  ];
+  it('protobuf keeps the order of send()', () => {
+    const body = Buffer.from(encodeDatapoints(points, 'protobuf'));
+    expect(decodeDatapoints(dropLeadingDatapoints(body, 'protobuf', 1), 'protobuf')).toEqual(points.slice(1));
+    expect(decodeDatapoints(dropLeadingDatapoints(body, 'protobuf', 3), 'protobuf')).toEqual([]);
+  });
+  it('JSON groups by metric type, so the gauges go first; values stay exact', () => {
+    const body = Buffer.from(encodeDatapoints(points, 'json'));
+    expect(decodeDatapoints(dropLeadingDatapoints(body, 'json', 1), 'json')).toEqual([points[2], points[1]]);
+    expect(decodeDatapoints(dropLeadingDatapoints(body, 'json', 2), 'json')).toEqual([points[1]]);
   });
 });
