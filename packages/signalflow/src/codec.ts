@@ -312,6 +312,58 @@ function readHeader(bytes: Uint8Array, maxInflatedBytes: number | undefined): Fr
   return { version, channel, json, body, start };
 }
 
+interface DataLayout {
+  view: DataView;
+  /** Records announced, checked against the body's length. */
+  count: number;
+  /** Offset of the first record. */
+  first: number;
+}
+
+/** Checks a data body's fixed part (v1: 12 bytes, v2/v3: 20) and its record count. */
+function dataLayout(body: Uint8Array, start: number, version: number, channel: string): DataLayout {
+  const available = body.length - start;
+  const fixed = version === 1 ? 12 : 20;
+  if (available < fixed) {
+    throw new FrameDecodeError(`data body of ${available} bytes is shorter than its ${fixed}-byte header`, { channel });
+  }
+  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  const count = view.getUint32(start + fixed - 4);
+  if (count > (available - fixed) / RECORD_BYTES) {
+    throw new FrameDecodeError(`data body announces ${count} records but holds ${available - fixed} bytes of records`, {
+      channel,
+    });
+  }
+  return { view, count, first: start + fixed };
+}
+
+/** Starts a frame's records: whether to go through the tsId cache for this one. */
+function beginFrame(): boolean {
+  if (cacheText === undefined) ensureTables();
+  if (bypassFrames === 0) {
+    cacheMisses = 0;
+    return true;
+  }
+  bypassFrames--;
+  return false;
+}
+
+/** The tsId of the record at `offset` (its 8 ID bytes follow the value-type byte). */
+function recordTsId(body: Uint8Array, offset: number, useCache: boolean): string {
+  if (useCache) return tsIdAt(body, offset + 1);
+  return tsIdFromParts(
+    pairTable!,
+    body[offset + 1]!,
+    body[offset + 2]!,
+    body[offset + 3]!,
+    body[offset + 4]!,
+    body[offset + 5]!,
+    body[offset + 6]!,
+    body[offset + 7]!,
+    body[offset + 8]!,
+  );
+}
+
 /**
  * @internal The streaming fast path: decodes a data frame's points straight into the record
  * `open` returns (merging without an intermediate array), then calls `close`. `open` returning
@@ -329,41 +381,14 @@ export function decodeFrameInto(
 ): JsonFrame | undefined {
   const { version, channel, json, body, start } = readHeader(bytes, undefined);
   if (json) return decodeJsonBody(body, start, channel);
-  const available = body.length - start;
-  const fixed = version === 1 ? 12 : 20;
-  if (available < fixed) {
-    throw new FrameDecodeError(`data body of ${available} bytes is shorter than its ${fixed}-byte header`, { channel });
-  }
-  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
-  const count = view.getUint32(start + fixed - 4);
-  if (count > (available - fixed) / RECORD_BYTES) {
-    throw new FrameDecodeError(`data body announces ${count} records but holds ${available - fixed} bytes of records`, {
-      channel,
-    });
-  }
+  const { view, count, first } = dataLayout(body, start, version, channel);
   const target = open(channel, readInt64(view, start), version === 1 ? undefined : readInt64(view, start + 8));
   if (target === undefined) return undefined;
-  if (cacheText === undefined) ensureTables();
-  const useCache = bypassFrames === 0;
-  if (useCache) cacheMisses = 0;
-  else bypassFrames--;
-  const p = pairTable!;
-  let offset = start + fixed;
+  const useCache = beginFrame();
+  let offset = first;
   for (let i = 0; i < count; i++) {
     const kind = body[offset]!;
-    const tsId = useCache
-      ? tsIdAt(body, offset + 1)
-      : tsIdFromParts(
-          p,
-          body[offset + 1]!,
-          body[offset + 2]!,
-          body[offset + 3]!,
-          body[offset + 4]!,
-          body[offset + 5]!,
-          body[offset + 6]!,
-          body[offset + 7]!,
-          body[offset + 8]!,
-        );
+    const tsId = recordTsId(body, offset, useCache);
     const at = offset + 9;
     if (kind === 2) target[tsId] = view.getFloat64(at);
     else if (kind === 1 || kind === 3) target[tsId] = view.getInt32(at) * TWO_POW_32 + view.getUint32(at + 4);
@@ -408,41 +433,14 @@ function decodeDataBody(
   channel: string,
   longAsBigInt: boolean,
 ): DataFrame<DataValue> {
-  const available = body.length - start;
-  const fixed = version === 1 ? 12 : 20;
-  if (available < fixed) {
-    throw new FrameDecodeError(`data body of ${available} bytes is shorter than its ${fixed}-byte header`, { channel });
-  }
-  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  const { view, count, first } = dataLayout(body, start, version, channel);
   const logicalTimestampMs = readInt64(view, start);
-  const count = view.getUint32(start + fixed - 4);
-  if (count > (available - fixed) / RECORD_BYTES) {
-    throw new FrameDecodeError(`data body announces ${count} records but holds ${available - fixed} bytes of records`, {
-      channel,
-    });
-  }
-  if (cacheText === undefined) ensureTables();
-  const useCache = bypassFrames === 0;
-  if (useCache) cacheMisses = 0;
-  else bypassFrames--;
-  const p = pairTable!;
+  const useCache = beginFrame();
   const data: Array<DataPoint<DataValue>> = [];
-  let offset = start + fixed;
+  let offset = first;
   for (let i = 0; i < count; i++) {
     const kind = body[offset]!;
-    const tsId = useCache
-      ? tsIdAt(body, offset + 1)
-      : tsIdFromParts(
-          p,
-          body[offset + 1]!,
-          body[offset + 2]!,
-          body[offset + 3]!,
-          body[offset + 4]!,
-          body[offset + 5]!,
-          body[offset + 6]!,
-          body[offset + 7]!,
-          body[offset + 8]!,
-        );
+    const tsId = recordTsId(body, offset, useCache);
     const at = offset + 9;
     let value: DataValue;
     if (kind === 2) {

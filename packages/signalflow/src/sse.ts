@@ -1,13 +1,5 @@
 import type { Readable } from 'node:stream';
-import {
-  AuthError,
-  ConnectionError,
-  HttpError,
-  type Logger,
-  proxyForUrl,
-  redactUrl,
-  TimeoutError,
-} from '@sfx/core';
+import { AuthError, ConnectionError, HttpError, type Logger, proxyForUrl, redactUrl, TimeoutError } from '@sfx/core';
 import { Agent, type Dispatcher, ProxyAgent } from 'undici';
 import { type Computation, type ComputationDriver, newComputation } from './computation.js';
 import { ComputationFailedError } from './errors.js';
