@@ -4,6 +4,7 @@ import { header, parseJson, RequestError, readBody, sendEmpty, sendError, sendJs
 import { programErrorInfo } from '../signalflow/program-error.js';
 import type { StoredSeries } from '../store/time-series-store.js';
 import {
+  type DetectorFields,
   type DetectorRecord,
   type EditableProperties,
   MetadataStore,
@@ -401,15 +402,6 @@ function deleteSession(call: RestCall): void {
 // ---------- detectors ----------
 
 /** Checks a detector body; returns the fields to store. */
-interface DetectorFields {
-  name: string;
-  description: string;
-  programText: string;
-  rules: Array<Record<string, unknown>>;
-  tags: string[];
-  teams: string[];
-  [extra: string]: unknown;
-}
 
 function validateDetector(call: RestCall, body: Record<string, unknown>): DetectorFields {
   const name = body.name;

@@ -18,16 +18,20 @@ export interface MetricOverride extends EditableProperties, ObjectStamp {
   type?: string;
 }
 
-export interface DetectorRecord extends ObjectStamp {
-  id: string;
+/** The fields of a detector a client sends (checked by the API), plus any extra ones it chose to add. */
+export interface DetectorFields {
   name: string;
   description: string;
   programText: string;
   rules: Array<Record<string, unknown>>;
   tags: string[];
   teams: string[];
-  disabledLabels: string[];
   [extra: string]: unknown;
+}
+
+export interface DetectorRecord extends ObjectStamp, DetectorFields {
+  id: string;
+  disabledLabels: string[];
 }
 
 export interface IncidentRecord {
