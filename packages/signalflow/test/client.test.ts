@@ -346,6 +346,44 @@ describe.each(['websocket', 'sse'] as const)('%s transport', (transport) => {
     }
   });
 
+  it('close() ends every running computation cleanly', async () => {
+    scenario = longStream;
+    const flow = client(transport);
+    const a = flow.execute('a');
+    const b = flow.execute('b');
+    const done = Promise.all([collect(a), collect(b)]);
+    await waitFor(() => a.state === 'data-received' && b.state === 'data-received');
+    await flow.close();
+    const [left, right] = await done;
+    expect(dataOf(left).length).toBeGreaterThan(0);
+    expect(dataOf(right).length).toBeGreaterThan(0);
+    expect(a.state).toBe('closed');
+    expect(b.state).toBe('closed');
+    await expect(flow.keepalive('JOB1')).rejects.toThrow(/closed/);
+    const late = flow.execute('c');
+    await expect(collect(late)).rejects.toMatchObject({ code: 'SFX_ERR_CLOSED' });
+  });
+
+  it('treats a silent connection as dropped and resumes', async () => {
+    let connection = 0;
+    scenario = async (sink) => {
+      connection++;
+      start(sink);
+      const from = typeof sink.request.start === 'number' ? sink.request.start : T0;
+      for (let ts = from; ts < T0 + 10 * RES; ts += RES) {
+        sink.data({ logicalTimestampMs: ts, data: [{ tsId: TS_A, value: ts }] });
+        // The first connection goes silent (no data, no KEEP_ALIVE) after T0+4s, but stays open.
+        if (connection === 1 && ts === T0 + 4 * RES) return;
+      }
+      sink.control('END_OF_CHANNEL');
+      sink.end();
+    };
+    const computation = client(transport, { idleTimeoutMs: 100 }).execute('x', { start: T0 });
+    const batches = dataOf(await collect(computation));
+    expect(batches.map((b) => b.logicalTimestampMs)).toEqual(Array.from({ length: 10 }, (_, i) => T0 + i * RES));
+    expect(connection).toBe(2);
+  });
+
   it('fails with ConnectionError when reconnection attempts run out', async () => {
     scenario = async (sink) => {
       start(sink);
