@@ -85,15 +85,29 @@ describe.skipIf(!hasScript)('on a terminal', () => {
     expect(output).toMatch(/ended: 4 timestamps, 1 series, 4 values/);
   });
 
-  it('sfx send --file shows a progress bar, then the counts', async () => {
+  it('sfx send --file shows a progress bar that advances chunk by chunk, then the counts', async () => {
     const file = join(dir, 'points.jsonl');
-    writeFileSync(
-      file,
-      Array.from({ length: 50 }, (_, i) => JSON.stringify({ metric: 'pty.sent', value: i })).join('\n'),
+    const count = 12_000; // three chunks of at most 5,000 points
+    const base = Date.now() - 3_600_000; // a distinct timestamp per point, so the emulator keeps each one
+    const lines = Array.from({ length: count }, (_, i) =>
+      JSON.stringify({ metric: 'pty.sent', value: i, timestamp: base + i, dimensions: { shard: String(i % 3) } }),
     );
+    const content = lines.join('\n');
+    writeFileSync(file, content);
+    // The share of the file's bytes in the lines sent so far.
+    const percentAfter = (sent: number) =>
+      Math.floor((Buffer.byteLength(`${lines.slice(0, sent).join('\n')}\n`) / Buffer.byteLength(content)) * 100);
     const { code, output } = await runInPty(['send', '--file', file]);
     expect(code).toBe(0);
-    expect(output).toMatch(/\[#{30}\] 100%\s+sent 50, failed 0, dropped 0/);
-    expect(output).toMatch(/sent 50, failed 0, dropped 0\r?\n/);
+    const bars = [...output.matchAll(/\[([#.]{30})\]\s+(\d+)%\s+sent (\d+), failed 0, dropped 0/g)];
+    expect(bars.map((bar) => Number(bar[3]))).toEqual([5_000, 10_000, 12_000]);
+    expect(bars.map((bar) => Number(bar[2]))).toEqual([percentAfter(5_000), percentAfter(10_000), 100]);
+    expect(output).toMatch(/sent 12000, failed 0, dropped 0\r?\n/);
+    const stored = [...emulator.store.findSeries('pty.sent')].map((series) =>
+      series.points(0, Number.MAX_SAFE_INTEGER),
+    );
+    const values = stored.flat().map((point) => point.value);
+    expect(values).toHaveLength(count);
+    expect(values.reduce((sum, value) => sum + Number(value), 0)).toBe((count * (count - 1)) / 2);
   });
 });

@@ -122,10 +122,8 @@ async function sendFile(path: string, options: SendOptions, io: Io): Promise<num
   const showProgress = io.stderr.isTTY === true && options.output !== 'json';
   const extra = options.dim ?? {};
   const stream = createReadStream(path);
-  let bytesRead = 0;
-  stream.on('data', (chunk) => {
-    bytesRead += chunk.length;
-  });
+  // Progress counts the bytes of the lines read so far (the stream itself reads ahead of them).
+  let bytesDone = 0;
   const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
   let parse: ((line: string) => FilePoint | undefined) | undefined = format === 'jsonl' ? parseJsonLine : undefined;
   let chunk: FilePoint[] = [];
@@ -139,12 +137,13 @@ async function sendFile(path: string, options: SendOptions, io: Io): Promise<num
     totals.dropped += result.dropped;
     if (showProgress) {
       const counts = `sent ${totals.sent}, failed ${totals.failed}, dropped ${totals.dropped}`;
-      io.stderr.write(`\r${renderProgress(bytesRead, size, 30, counts)}`);
+      io.stderr.write(`\r${renderProgress(bytesDone, size, 30, counts)}`);
     }
   };
   try {
     for await (const line of lines) {
       lineNumber++;
+      bytesDone += Buffer.byteLength(line) + 1;
       try {
         if (parse === undefined) {
           parse = csvReader(line);
@@ -163,6 +162,7 @@ async function sendFile(path: string, options: SendOptions, io: Io): Promise<num
       }
       if (chunk.length >= CHUNK) await drain();
     }
+    bytesDone = size; // every byte is read, whatever the line endings
     await drain();
     if (showProgress) io.stderr.write('\n');
     return report(io, options, totals, errors);
