@@ -81,7 +81,7 @@ export interface IngestClientOptions {
   batchSize?: number;
   /** A partial batch leaves this long after its first datapoint, in ms. Default 500. */
   flushIntervalMs?: number;
-  /** Datapoints waiting to be sent, at most. Default 100,000. */
+  /** Datapoints waiting to be sent, at most. Default 1,000,000 (about 20 MB, as waiting batches are gzipped). */
   maxQueueSize?: number;
   /** What happens to datapoints beyond `maxQueueSize`. Default `drop-oldest`. */
   overflow?: OverflowPolicy;
@@ -194,6 +194,11 @@ const OVERFLOW_POLICIES: readonly OverflowPolicy[] = ['drop-oldest', 'drop-newes
  * CPU per datapoint than requests of 1,000 (the per-request work is fixed); gzipped they are ~50 KB.
  */
 const DEFAULT_BATCH_SIZE = 5000;
+/**
+ * Waiting batches are kept gzipped (about 20 bytes a datapoint with 3 dimensions), so a million queued
+ * datapoints cost about 20 MB: a burst of that size is held whole rather than dropped.
+ */
+const DEFAULT_MAX_QUEUE_SIZE = 1_000_000;
 /** Events per request, at most; events queued in the same turn of the event loop share a request. */
 const EVENT_BATCH_SIZE = 1000;
 /** The pending-batch buffer grows as needed and is brought back to this size when idle. */
@@ -301,7 +306,7 @@ export class IngestClient implements AsyncDisposable {
         field: 'compress',
       });
     }
-    this.#maxQueueSize = positiveInteger(options.maxQueueSize, 100_000, 'maxQueueSize');
+    this.#maxQueueSize = positiveInteger(options.maxQueueSize, DEFAULT_MAX_QUEUE_SIZE, 'maxQueueSize');
     this.#batchSize = positiveInteger(options.batchSize, Math.min(DEFAULT_BATCH_SIZE, this.#maxQueueSize), 'batchSize');
     this.#flushIntervalMs = positiveInteger(options.flushIntervalMs, 500, 'flushIntervalMs', 0);
     if (this.#maxQueueSize < this.#batchSize) {

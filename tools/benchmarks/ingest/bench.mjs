@@ -1,6 +1,6 @@
 // End-to-end ingest benchmark: @sfx/ingest against the `signalfx` npm package (the peer), interleaved,
 // each run in a fresh process, against a loopback sink in its own process.
-// Usage: node tools/benchmarks/ingest/bench.mjs [--datapoints 200000] [--rounds 3] [--burst]
+// Usage: node tools/benchmarks/ingest/bench.mjs [--datapoints 200000] [--rounds 3] [--yield]
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
@@ -16,8 +16,8 @@ const CHUNK = arg('chunk', 1000);
 // 0: each client's default batch size (ours 5,000, the peer 300).
 const BATCH = arg('batch', 0);
 const PEER_BATCH = arg('peer-batch', 0);
-// --burst: send everything in one synchronous loop (ours then needs maxQueueSize raised to hold it).
-const BURST = process.argv.includes('--burst');
+// Default: everything sent in one synchronous loop (a burst). --yield: the loop yields between send() calls.
+const YIELD = process.argv.includes('--yield');
 
 const sink = fork(here('./sink.mjs'), { stdio: 'inherit' });
 const [{ port }] = await once(sink, 'message');
@@ -31,7 +31,7 @@ async function run(which) {
   await ask('reset');
   const child = fork(
     here('./client.mjs'),
-    [which, String(port), String(DATAPOINTS), String(CHUNK), String(BATCH), String(PEER_BATCH), BURST ? 'burst' : ''],
+    [which, String(port), String(DATAPOINTS), String(CHUNK), String(BATCH), String(PEER_BATCH), YIELD ? 'yield' : ''],
     {
       execArgv: ['--expose-gc'],
       stdio: 'inherit',
@@ -116,7 +116,7 @@ const fmt = (n, digits = 2) =>
   Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits }) : String(n);
 console.log(`\n@sfx/ingest vs signalfx (peer): ${DATAPOINTS} gauges with 3 dimensions, ${ROUNDS} rounds, medians`);
 console.log(
-  `node ${process.version}, batch size ${BATCH || 'default (5,000)'} (ours) and ${PEER_BATCH || 'default (300)'} (peer), ${CHUNK} datapoints per send() call, ${BURST ? 'all in one synchronous loop (ours: maxQueueSize raised to hold it)' : 'one event-loop turn between calls'}, other settings default\n`,
+  `node ${process.version}, batch size ${BATCH || 'default (5,000)'} (ours) and ${PEER_BATCH || 'default (300)'} (peer), ${CHUNK} datapoints per send() call, ${YIELD ? 'one event-loop turn between calls' : 'all in one synchronous loop'}, other settings default\n`,
 );
 const rows = [
   ['datapoints/s end to end', 'datapointsPerSecond', 0],
