@@ -1,4 +1,4 @@
-import { type Endpoints, resolveEndpoints } from '@sfx/core';
+import { type Endpoints, type Logger, resolveEndpoints, silentLogger } from '@sfx/core';
 import { parseDuration } from './args.js';
 import { UsageError } from './errors.js';
 
@@ -52,4 +52,17 @@ export function timeoutOf(options: GlobalOptions): number | undefined {
 /** Writes one line. */
 export function println(stream: NodeJS.WritableStream, line = ''): void {
   stream.write(`${line}\n`);
+}
+
+/**
+ * The clients' logger: with `--verbose`, every line (retries included) goes to stderr, so a slow failure
+ * shows its attempts; otherwise nothing, since the command reports the outcome itself.
+ */
+export function loggerOf(options: GlobalOptions, io: Io): Logger {
+  if (!options.verbose) return silentLogger;
+  const write = (level: string) => (fieldsOrMessage: object | string, message?: string) => {
+    const text = typeof fieldsOrMessage === 'string' ? fieldsOrMessage : (message ?? JSON.stringify(fieldsOrMessage));
+    println(io.stderr, `sfx: ${level}: ${text}`);
+  };
+  return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
 }

@@ -131,7 +131,8 @@ describe('send and event', () => {
     expect(pointsOf('cli.refused')).toEqual([]);
     const verbose = await runCli(['send', 'gauge', 'cli.refused', '1', '--token', 'wrong', '--verbose'], env);
     expect(verbose.code).toBe(1);
-    expect(verbose.stderr).toMatch(/^sfx: .*\(SFX_ERR_AUTH\)\nAuthError: [^\n]*\n\s+at /);
+    expect(verbose.stderr).toMatch(/^sfx: .*\(SFX_ERR_AUTH\)\nAuthError: [^\n]*\n\s+at /m);
+    expect(verbose.stderr).not.toContain('wrong');
   });
 
   it('sends a JSON-lines file and a CSV file, counting bad lines', async () => {
@@ -208,6 +209,7 @@ describe('send and event', () => {
     const verbose = await runCli(['metrics', 'search', 'cpu.*', '--timeout', '2s', '--verbose'], closed);
     expect(verbose.code).toBe(1);
     expect(verbose.stderr).toMatch(/\n\s+at /);
+    expect(verbose.stderr).toMatch(/^sfx: debug: GET http:\/\/127\.0\.0\.1:9\/v2\/metric\S* attempt 1 failed/m);
   });
 });
 

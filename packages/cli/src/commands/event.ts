@@ -1,6 +1,6 @@
 import { IngestClient } from '@sfx/ingest';
 import { parseTime } from '../args.js';
-import { endpointsOf, type GlobalOptions, type Io, println, timeoutOf, tokenOf } from '../context.js';
+import { endpointsOf, type GlobalOptions, type Io, loggerOf, println, timeoutOf, tokenOf } from '../context.js';
 
 export interface EventOptions extends GlobalOptions {
   dim?: Record<string, string>;
@@ -19,6 +19,7 @@ export async function runEvent(eventType: string, options: EventOptions, io: Io)
     token: tokenOf(options, io.env),
     endpoint: endpointsOf(options, io.env).ingest,
     flushOnExit: false,
+    logger: loggerOf(options, io),
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
   });
   try {

@@ -1,6 +1,6 @@
 import { SignalFlowClient } from '@sfx/signalflow';
 import { parseDuration, parseTime } from '../args.js';
-import { endpointsOf, type GlobalOptions, type Io, println, tokenOf } from '../context.js';
+import { endpointsOf, type GlobalOptions, type Io, loggerOf, println, tokenOf } from '../context.js';
 import { describeError, UsageError } from '../errors.js';
 import { type FlowMessages, type FlowOutput, runFlowView } from '../flow-view.js';
 
@@ -35,7 +35,7 @@ export async function runFlow(program: string, options: FlowOptions, io: Io): Pr
   const token = tokenOf(options, io.env);
   const endpoint = endpointsOf(options, io.env).stream;
 
-  const client = new SignalFlowClient({ token, endpoint });
+  const client = new SignalFlowClient({ token, endpoint, logger: loggerOf(options, io) });
   const controller = new AbortController();
   const interrupt = () => controller.abort();
   process.once('SIGINT', interrupt);

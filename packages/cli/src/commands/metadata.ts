@@ -1,5 +1,5 @@
 import { RestClient } from '@sfx/rest';
-import { endpointsOf, type GlobalOptions, type Io, println, timeoutOf, tokenOf } from '../context.js';
+import { endpointsOf, type GlobalOptions, type Io, loggerOf, println, timeoutOf, tokenOf } from '../context.js';
 import { renderTable } from '../format.js';
 
 export interface SearchOptions extends GlobalOptions {
@@ -13,6 +13,7 @@ function restClient(options: GlobalOptions, io: Io): RestClient {
   return new RestClient({
     token: tokenOf(options, io.env),
     endpoint: endpointsOf(options, io.env).api,
+    logger: loggerOf(options, io),
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
   });
 }

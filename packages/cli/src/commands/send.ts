@@ -2,7 +2,7 @@ import { createReadStream, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { IngestClient } from '@sfx/ingest';
 import { parseMetricKind, parseTime, parseValue } from '../args.js';
-import { endpointsOf, type GlobalOptions, type Io, println, timeoutOf, tokenOf } from '../context.js';
+import { endpointsOf, type GlobalOptions, type Io, loggerOf, println, timeoutOf, tokenOf } from '../context.js';
 import { describeError, describeErrorVerbose, UsageError } from '../errors.js';
 import { renderProgress } from '../format.js';
 import { csvReader, type FilePoint, formatOfFile, type PointFileFormat, parseJsonLine } from '../point-file.js';
@@ -27,6 +27,7 @@ function ingestClient(options: GlobalOptions, io: Io, errors: unknown[]): Ingest
     token: tokenOf(options, io.env),
     endpoint: endpointsOf(options, io.env).ingest,
     flushOnExit: false,
+    logger: loggerOf(options, io),
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
     onError: (error: unknown) => {
       if (errors.length < 3) errors.push(error);
