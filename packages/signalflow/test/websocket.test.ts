@@ -356,6 +356,20 @@ describe('HTTP CONNECT proxy', () => {
     },
   );
 
+  it('speaks TLS (wss) to an https endpoint: against a plain server it fails with ConnectionError', async () => {
+    scenario = () => {};
+    const before = tunnels.length;
+    const flow = client({
+      endpoint: `https://signalflow.test:${server.port}`,
+      reconnect: false,
+      proxy: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+    });
+    const error = await collect(flow.execute('x')).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'SFX_ERR_CONNECTION' });
+    expect(String((error as Error).message)).toMatch(/TLS/);
+    expect(tunnels.slice(before)).toEqual([`signalflow.test:${server.port}`]);
+  });
+
   it('fails with ConnectionError when the proxy refuses', async () => {
     const refusing = createServer();
     refusing.on('connect', (_req, socket: Socket) => socket.end('HTTP/1.1 403 Forbidden\r\n\r\n'));
