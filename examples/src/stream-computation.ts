@@ -43,8 +43,14 @@ export async function streamComputation(
 }
 
 runMain(import.meta.url, async () => {
-  const values = await streamComputation("data('cpu.utilization').mean(by=['host']).publish()", {
-    start: Date.now() - 5 * 60_000,
-  });
+  // The last five minutes, 10 s apart: with a stop in the past, the computation ends by itself.
+  const stop = Math.floor(Date.now() / 10_000) * 10_000;
+  const values = await streamComputation(
+    "data('cpu.utilization').mean(by=['host']).publish()",
+    { start: stop - 5 * 60_000, stop, resolution: 10_000 },
+    {},
+    undefined,
+    31,
+  );
   for (const v of values) console.log(new Date(v.timestampMs).toISOString(), v.host, v.metric, v.value);
 });
