@@ -106,6 +106,24 @@ describe('every package', () => {
     }
   });
 
+  it.each(packageNames)('%s declares every package its source imports', (name) => {
+    const manifest = json(`packages/${name}/package.json`);
+    const declared = new Set(Object.keys({ ...manifest.dependencies, ...manifest.peerDependencies }));
+    for (const file of sourceFiles(join(root, 'packages', name, 'src'))) {
+      const text = readFileSync(file, 'utf8');
+      const statements = text.matchAll(/^\s*(?:import|export)\s[^;]*?from\s+'([^'.][^']*)'/gm);
+      const dynamic = text.matchAll(/\bimport\(\s*'([^'.][^']*)'\s*\)/g);
+      for (const match of [...statements, ...dynamic]) {
+        const specifier = match[1]!;
+        if (specifier.startsWith('node:')) continue;
+        const packageName = specifier.startsWith('@')
+          ? specifier.split('/').slice(0, 2).join('/')
+          : specifier.split('/')[0]!;
+        expect(declared.has(packageName), `${file} imports ${specifier}, not declared by @sfx/${name}`).toBe(true);
+      }
+    }
+  });
+
   it('core has no runtime dependency but undici', () => {
     expect(Object.keys(json('packages/core/package.json').dependencies ?? {})).toEqual(['undici']);
   });
