@@ -1,7 +1,8 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { type ProcessResult, runProcess } from './processes.js';
 
 const DEMO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'tools', 'demo', 'demo.mjs');
 const DEMO_ARGS = ['--no-build', '--live-seconds', '3'];
@@ -16,27 +17,9 @@ const hasScript = (() => {
   }
 })();
 
-/** Runs a command to its end (killed after 40 s); resolves with its exit code and output. */
-function run(command: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(command, args, {
-    env: { ...process.env, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const timer = setTimeout(() => child.kill('SIGKILL'), 40_000);
-  return new Promise((resolve) => {
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+/** Runs the demo's command to its end (killed after 40 s). */
+function run(command: string, args: string[]): Promise<ProcessResult> {
+  return runProcess(command, args, { env: { ...process.env, NO_COLOR: '1' }, timeoutMs: 40_000 });
 }
 
 /** What every run of the demo must show, terminal or not. */

@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Emulator, startEmulator } from '@sfx/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emulatorEnv, runProcess } from './processes.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SDK_DIR = join(ROOT, 'packages', 'sdk');
@@ -24,39 +24,6 @@ function firstJsBlock(readme: string): string {
   return block;
 }
 
-/** Runs ES module source as a user's script would run from `cwd` (so `@sfx/*` resolves as installed). */
-function runModule(source: string, cwd: string, env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--input-type=module'], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  child.stdin.end(source);
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-/**
- * The process environment without the machine's SFX_* and proxy variables. Every non-loopback request
- * goes to a proxy on a closed loopback port, so an example that named a real realm would fail, not leave.
- */
-function cleanEnv(extra: Record<string, string>): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && !key.startsWith('SFX_') && !/_PROXY$/i.test(key)) env[key] = value;
-  }
-  return { ...env, HTTP_PROXY: 'http://127.0.0.1:9', HTTPS_PROXY: 'http://127.0.0.1:9', ...extra };
-}
-
 describe('the @sfx/sdk README', () => {
   it('its first example uses the facade and runs against the emulator, printing the values it sent', async () => {
     const source = firstJsBlock(readFileSync(join(SDK_DIR, 'README.md'), 'utf8'));
@@ -64,16 +31,12 @@ describe('the @sfx/sdk README', () => {
     expect(source).toContain('new SignalFx(');
 
     const before = Date.now();
-    const result = await runModule(
-      source,
-      SDK_DIR,
-      cleanEnv({
-        SFX_TOKEN: TOKEN,
-        SFX_INGEST_URL: emulator.ingestUrl,
-        SFX_API_URL: emulator.apiUrl,
-        SFX_STREAM_URL: emulator.streamUrl,
-      }),
-    );
+    // Run as a user's script in the package folder, so `@sfx/sdk` resolves as installed.
+    const result = await runProcess(process.execPath, ['--input-type=module'], {
+      cwd: SDK_DIR,
+      env: emulatorEnv(emulator, TOKEN),
+      input: source,
+    });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toBe('');
 

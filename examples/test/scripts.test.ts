@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Emulator, startEmulator } from '@sfx/emulator';
 import { IngestClient } from '@sfx/ingest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emulatorEnv, type ProcessResult, runProcess } from './processes.js';
 
 // The examples as a user runs them (README): `node examples/dist/<name>.js`, endpoints and token from SFX_*.
 const DIST = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
@@ -13,38 +13,14 @@ let env: Record<string, string>;
 
 beforeAll(async () => {
   emulator = await startEmulator({ host: '127.0.0.1', port: 0, tokens: [TOKEN] });
-  env = { PATH: process.env.PATH ?? '' };
-  Object.assign(env, {
-    SFX_TOKEN: TOKEN,
-    SFX_INGEST_URL: emulator.ingestUrl,
-    SFX_API_URL: emulator.apiUrl,
-    SFX_STREAM_URL: emulator.streamUrl,
-    // Anything not on loopback goes to a closed loopback port, so a stray request fails instead of leaving.
-    HTTP_PROXY: 'http://127.0.0.1:9',
-    HTTPS_PROXY: 'http://127.0.0.1:9',
-  });
+  env = emulatorEnv(emulator, TOKEN);
 });
 afterAll(async () => {
   await emulator?.close();
 });
 
-function runScript(name: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [join(DIST, `${name}.js`)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-  return new Promise((resolve) => {
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+function runScript(name: string): Promise<ProcessResult> {
+  return runProcess(process.execPath, [join(DIST, `${name}.js`)], { env });
 }
 
 describe('the example scripts, run with node against the emulator', () => {
