@@ -21,7 +21,7 @@ export type FlowMessage =
   | { type: 'metadata'; tsId: string; properties: Record<string, unknown> }
   | { type: 'expired-tsid'; tsId: string }
   | { type: 'info'; logicalTimestampMs?: number; message: { messageCode?: string; messageLevel?: string } & object }
-  | { type: string; [key: string]: unknown };
+  | { type: string };
 
 export interface FlowViewOptions {
   output: FlowOutput;

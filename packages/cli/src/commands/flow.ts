@@ -1,8 +1,11 @@
-import { SignalFlowClient } from '@sfx/signalflow';
+import { type ExecuteOptions, SignalFlowClient } from '@sfx/signalflow';
 import { parseDuration, parseTime } from '../args.js';
 import { endpointsOf, type GlobalOptions, type Io, loggerOf, println, tokenOf } from '../context.js';
 import { describeError, UsageError } from '../errors.js';
 import { type FlowMessages, type FlowOutput, runFlowView } from '../flow-view.js';
+
+/** How long Ctrl-C waits for the job's handle when it comes before JOB_START. */
+const HANDLE_WAIT_MS = 5_000;
 
 export interface FlowOptions extends GlobalOptions {
   start?: string;
@@ -36,21 +39,45 @@ export async function runFlow(program: string, options: FlowOptions, io: Io): Pr
   const endpoint = endpointsOf(options, io.env).stream;
 
   const client = new SignalFlowClient({ token, endpoint, logger: loggerOf(options, io) });
+  const execute: ExecuteOptions = {
+    ...(start === undefined ? {} : { start }),
+    ...(stop === undefined ? {} : { stop }),
+    ...(resolution === undefined ? {} : { resolution }),
+    ...(maxDelay === undefined ? {} : { maxDelay }),
+    ...(options.immediate ? { immediate: true } : {}),
+  };
+  const computation = client.execute(program, execute);
   const controller = new AbortController();
-  const interrupt = () => controller.abort();
+  // Ctrl-C before JOB_START: the job's handle is still unknown, and leaving then would leave the job
+  // running on the server. Wait for the handle (HANDLE_WAIT_MS at most), then leave and stop it.
+  let waitingForHandle = false;
+  let handleWait: NodeJS.Timeout | undefined;
+  const interrupt = () => {
+    if (computation.handle !== undefined || computation.finished) {
+      controller.abort();
+      return;
+    }
+    waitingForHandle = true;
+    handleWait ??= setTimeout(() => controller.abort(), HANDLE_WAIT_MS);
+  };
+  const messages: FlowMessages = {
+    get resolution() {
+      return computation.resolution;
+    },
+    close: () => computation.close(),
+    async *[Symbol.asyncIterator]() {
+      for await (const message of computation) {
+        if (message.type === 'job-start' && waitingForHandle) controller.abort();
+        yield message;
+      }
+    },
+  };
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);
   try {
-    const execute: Record<string, unknown> = {};
-    if (start !== undefined) execute.start = start;
-    if (stop !== undefined) execute.stop = stop;
-    if (resolution !== undefined) execute.resolution = resolution;
-    if (maxDelay !== undefined) execute.maxDelay = maxDelay;
-    if (options.immediate) execute.immediate = true;
-    const computation = client.execute(program, execute);
     const summary = await runFlowView(
       program,
-      computation as unknown as FlowMessages,
+      messages,
       { output, signal: controller.signal, ...(options.count === undefined ? {} : { count: options.count }) },
       io,
     );
@@ -68,6 +95,7 @@ export async function runFlow(program: string, options: FlowOptions, io: Io): Pr
     );
     return 0;
   } finally {
+    clearTimeout(handleWait);
     process.removeListener('SIGINT', interrupt);
     process.removeListener('SIGTERM', interrupt);
     await client.close().catch((error: unknown) => println(io.stderr, `sfx: ${describeError(error)}`));
