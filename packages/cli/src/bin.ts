@@ -8,6 +8,12 @@ import { main } from './program.js';
 // in flight should hold a ref'd handle); until then the CLI holds one itself.
 const keepAlive = setInterval(() => {}, 1 << 30);
 
+// A closed pipe (`sfx ... | head`) is not an error of the command: what it prints has no reader any more.
+// `sfx flow` also listens, to stop its job.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+});
+
 main(process.argv.slice(2))
   .then(
     (code) => {

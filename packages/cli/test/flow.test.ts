@@ -146,6 +146,22 @@ describe('sfx flow', () => {
     }
   });
 
+  it('stops the job and exits 0 when the reader of its output goes away (sfx flow ... | head -1)', async () => {
+    const cli = startCli(['flow', PROGRAM, '--start', String(start), '--resolution', '10s', '-o', 'json'], env);
+    cli.child.stdout?.destroy(); // gone before the first line, which is written while the job streams
+    const result = await cli.done;
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).not.toContain('EPIPE');
+    const handle = /^detached: \d+ timestamps, 2 series, \d+ values \(job (\S+) stopped\)$/m.exec(result.stderr)?.[1];
+    expect(handle, result.stderr).toBeDefined();
+    const client = new SignalFlowClient({ token: TOKEN, endpoint: emulator.streamUrl });
+    try {
+      await expectJobGone(client, handle as string);
+    } finally {
+      await client.close();
+    }
+  });
+
   it('--count N: stops after N timestamps, with every value right, and stops the job', async () => {
     const result = await runCli(
       ['flow', PROGRAM, '--start', String(start), '--resolution', '10s', '--count', '3'],

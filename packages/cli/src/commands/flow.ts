@@ -72,6 +72,11 @@ export async function runFlow(program: string, options: FlowOptions, io: Io): Pr
       }
     },
   };
+  // The reader of a pipe went away (`sfx flow ... | head`): leave as on Ctrl-C, stopping the job.
+  const onOutputError = (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') interrupt();
+  };
+  io.stdout.on('error', onOutputError);
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);
   try {
@@ -96,6 +101,7 @@ export async function runFlow(program: string, options: FlowOptions, io: Io): Pr
     return 0;
   } finally {
     clearTimeout(handleWait);
+    io.stdout.removeListener('error', onOutputError);
     process.removeListener('SIGINT', interrupt);
     process.removeListener('SIGTERM', interrupt);
     await client.close().catch((error: unknown) => println(io.stderr, `sfx: ${describeError(error)}`));
