@@ -265,4 +265,22 @@ describe('sfx emulator', () => {
     const result = await cli.done;
     expect(result.code).toBe(0);
   });
+
+  it('prints its URLs and the export line as text, token from SFX_TOKEN, and rejects a bad port', async () => {
+    const cli = startCli(['emulator', '--port', '0'], cleanEnv({ SFX_TOKEN: 'env-token' }));
+    await cli.waitFor(/Press Ctrl-C to stop\.\n/);
+    const url = /^ {2}ingest {2}(http:\/\/127\.0\.0\.1:\d+)$/m.exec(cli.stdout())?.[1];
+    expect(url, cli.stdout()).toBeDefined();
+    expect(cli.stdout()).toContain('sfx emulator running (token env-token)');
+    expect(cli.stdout()).toContain(
+      `export SFX_TOKEN=env-token SFX_INGEST_URL=${url} SFX_API_URL=${url} SFX_STREAM_URL=${url}`,
+    );
+    cli.child.kill('SIGINT');
+    const result = await cli.done;
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('emulator stopped\n');
+    const bad = await runCli(['emulator', '--port', '70000'], cleanEnv());
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--port must be 0 to 65535/);
+  });
 });
