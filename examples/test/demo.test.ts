@@ -19,7 +19,8 @@ const hasScript = (() => {
 
 /** Runs the demo's command to its end (killed after 40 s). */
 function run(command: string, args: string[]): Promise<ProcessResult> {
-  return runProcess(command, args, { env: { ...process.env, NO_COLOR: '1' }, timeoutMs: 40_000 });
+  const { FORCE_COLOR: _, ...env } = process.env;
+  return runProcess(command, args, { env: { ...env, NO_COLOR: '1' }, timeoutMs: 40_000 });
 }
 
 /** What every run of the demo must show, terminal or not. */

@@ -36,7 +36,7 @@ export function runProcess(
 }
 
 /**
- * The environment of a script run against `emulator`: no SFX_* or proxy variable of the machine, the
+ * The environment of a script run against `emulator`: no SFX_*, proxy or FORCE_COLOR variable of the machine, the
  * emulator's URLs and `token`, and every non-loopback request sent to a proxy on a closed loopback port,
  * so a stray request fails instead of leaving the machine.
  */
@@ -46,10 +46,13 @@ export function emulatorEnv(
 ): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && !key.startsWith('SFX_') && !/_PROXY$/i.test(key)) env[key] = value;
+    if (value !== undefined && !key.startsWith('SFX_') && !/_PROXY$/i.test(key) && key !== 'FORCE_COLOR') {
+      env[key] = value;
+    }
   }
   return {
     ...env,
+    NO_COLOR: '1', // what the scripts print is compared as plain text, whatever the test runner forces
     SFX_TOKEN: token,
     SFX_INGEST_URL: emulator.ingestUrl,
     SFX_API_URL: emulator.apiUrl,
