@@ -1,4 +1,4 @@
-import { type ExecuteOptions, SignalFlowClient } from '@sfx/signalflow';
+import { type Computation, type ExecuteOptions, SignalFlowClient } from '@sfx/signalflow';
 import { parseDuration, parseTime } from '../args.js';
 import { endpointsOf, type GlobalOptions, type Io, loggerOf, println, tokenOf } from '../context.js';
 import { describeError, UsageError } from '../errors.js';
@@ -46,7 +46,13 @@ export async function runFlow(program: string, options: FlowOptions, io: Io): Pr
     ...(maxDelay === undefined ? {} : { maxDelay }),
     ...(options.immediate ? { immediate: true } : {}),
   };
-  const computation = client.execute(program, execute);
+  let computation: Computation;
+  try {
+    computation = client.execute(program, execute);
+  } catch (error) {
+    await client.close();
+    throw error;
+  }
   const controller = new AbortController();
   // Ctrl-C before JOB_START: the job's handle is still unknown, and leaving then would leave the job
   // running on the server. Wait for the handle (HANDLE_WAIT_MS at most), then leave and stop it.
