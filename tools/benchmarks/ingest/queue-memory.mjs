@@ -29,7 +29,7 @@ if (which === 'ours') {
     ...(batchSize ? { batchSize } : {}),
     flushOnExit: false,
     logger,
-    // Default queue bound (100,000 waiting); a long first backoff keeps the refused requests in
+    // Default queue bound (1,000,000 waiting); a long first backoff keeps the refused requests in
     // flight (not yet counted failed) for the measurement.
     retry: { maxAttempts: 1000, maxElapsedMs: 600_000, initialDelayMs: 10_000 },
   });
