@@ -108,12 +108,13 @@ describe('sfx flow', () => {
   });
 
   /** Resolves once the emulator says the job is unknown; fails fast if it still streams. */
-  async function expectJobGone(client: SignalFlowClient, handle: string): Promise<void> {
-    const attached = client.attach(handle);
+  async function expectJobGone(handle: string): Promise<void> {
+    const client = new SignalFlowClient({ token: TOKEN, endpoint: emulator.streamUrl });
     try {
+      const attached = client.attach(handle);
       await expect(attached[Symbol.asyncIterator]().next()).rejects.toThrow(/unknown job handle/);
     } finally {
-      await attached.close();
+      await client.close();
     }
   }
 
@@ -127,7 +128,7 @@ describe('sfx flow', () => {
       expect(first.done).toBe(false);
       await attached.close();
       await client.stop(background);
-      await expectJobGone(client, background);
+      await expectJobGone(background);
 
       for (const output of ['json', 'live']) {
         const cli = startCli(['flow', PROGRAM, '--start', String(start), '--resolution', '10s', '-o', output], env);
@@ -139,7 +140,7 @@ describe('sfx flow', () => {
         expect(handle, result.stderr).toBeDefined();
         expect(result.stderr).toMatch(/^detached: \d+ timestamps, 2 series/);
         if (output === 'live') expect(result.stdout.endsWith('\x1b[?25h')).toBe(true); // the cursor is back
-        await expectJobGone(client, handle as string);
+        await expectJobGone(handle as string);
       }
     } finally {
       await client.close();
@@ -154,12 +155,7 @@ describe('sfx flow', () => {
     expect(result.stderr).not.toContain('EPIPE');
     const handle = /^detached: \d+ timestamps, 2 series, \d+ values \(job (\S+) stopped\)$/m.exec(result.stderr)?.[1];
     expect(handle, result.stderr).toBeDefined();
-    const client = new SignalFlowClient({ token: TOKEN, endpoint: emulator.streamUrl });
-    try {
-      await expectJobGone(client, handle as string);
-    } finally {
-      await client.close();
-    }
+    await expectJobGone(handle as string);
   });
 
   it('--count N: stops after N timestamps, with every value right, and stops the job', async () => {
@@ -179,11 +175,6 @@ describe('sfx flow', () => {
     );
     const handle = /^done: 3 timestamps, 2 series, 6 values \(job (\S+) stopped\)$/m.exec(result.stderr)?.[1];
     expect(handle, result.stderr).toBeDefined();
-    const client = new SignalFlowClient({ token: TOKEN, endpoint: emulator.streamUrl });
-    try {
-      await expectJobGone(client, handle as string);
-    } finally {
-      await client.close();
-    }
+    await expectJobGone(handle as string);
   });
 });
