@@ -146,6 +146,11 @@ export async function startEmulatorWith(
         } else sendJson(response, error.status, { code: error.status, message: error.message });
         return;
       }
+      // A client that hangs up mid-request is no fault of the emulator: nothing to answer, nothing to report.
+      if (request.destroyed || (error as { code?: string }).code === 'ECONNRESET') {
+        logger.debug({ url: request.url }, 'emulator: the client went away mid-request');
+        return;
+      }
       logger.error({ err: error, url: request.url }, 'emulator: request failed');
       sendJson(response, 500, { code: 500, message: 'internal error of the emulator' });
     });
