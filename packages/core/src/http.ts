@@ -241,7 +241,8 @@ export class HttpClient {
         if (delay === undefined) throw failure;
         request.onRetry?.({ attempt, delayMs: delay, error: failure });
         try {
-          await sleep(delay, request.signal);
+          // Ref'd: the caller awaits this request, so the wait between attempts keeps the process alive.
+          await sleep(delay, request.signal, { keepAlive: true });
         } catch {
           throw this.#abortError(request.method, safeUrl, request.signal?.reason);
         }

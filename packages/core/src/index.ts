@@ -39,5 +39,5 @@ export {
   type RetryOptions,
   resolveRetryOptions,
 } from './retry.js';
-export { sleep } from './sleep.js';
+export { type SleepOptions, sleep } from './sleep.js';
 export { CORE_VERSION, packageVersion } from './version.js';
