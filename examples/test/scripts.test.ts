@@ -2,7 +2,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Emulator, startEmulator } from '@sfx/emulator';
 import { IngestClient } from '@sfx/ingest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { emulatorEnv, type ProcessResult, runProcess } from './processes.js';
 
 // The examples as a user runs them (README): `node examples/dist/<name>.js`, endpoints and token from SFX_*.
@@ -19,8 +19,8 @@ afterAll(async () => {
   await emulator?.close();
 });
 
-function runScript(name: string): Promise<ProcessResult> {
-  return runProcess(process.execPath, [join(DIST, `${name}.js`)], { env });
+function runScript(name: string, scriptEnv = env): Promise<ProcessResult> {
+  return runProcess(process.execPath, [join(DIST, `${name}.js`)], { env: scriptEnv });
 }
 
 describe('the example scripts, run with node against the emulator', () => {
@@ -43,8 +43,13 @@ describe('the example scripts, run with node against the emulator', () => {
   it('stream-computation and historical-table print the values of the last minutes', async () => {
     // Two hosts, one point a minute over the three whole minutes before this one: inside both scripts'
     // windows even when a new minute starts before they run.
+    // An emulator of its own: the scripts of the other test send cpu.utilization too (stamped on receipt),
+    // which would enter these windows whenever a minute starts between the two tests.
+    const own = await startEmulator({ host: '127.0.0.1', port: 0, tokens: [TOKEN] });
+    const ownEnv = emulatorEnv(own, TOKEN);
+    onTestFinished(() => own.close());
     const minute = Math.floor(Date.now() / 60_000) * 60_000;
-    const ingest = new IngestClient({ token: TOKEN, endpoint: emulator.ingestUrl });
+    const ingest = new IngestClient({ token: TOKEN, endpoint: own.ingestUrl });
     for (let i = 1; i <= 3; i++) {
       ingest.send({
         gauges: ['db-9', 'web-9'].map((host, h) => ({
@@ -57,7 +62,7 @@ describe('the example scripts, run with node against the emulator', () => {
     }
     await ingest.close();
 
-    const streamed = await runScript('stream-computation');
+    const streamed = await runScript('stream-computation', ownEnv);
     expect(streamed.code, streamed.stderr).toBe(0);
     const lines = streamed.stdout.trim().split('\n');
     for (let i = 1; i <= 3; i++) {
@@ -70,7 +75,7 @@ describe('the example scripts, run with node against the emulator', () => {
       }
     }
 
-    const table = await runScript('historical-table');
+    const table = await runScript('historical-table', ownEnv);
     expect(table.code, table.stderr).toBe(0);
     const rows = table.stdout.trim().split('\n');
     expect(rows[0]).toMatch(/^\s*time\s+host=db-9\s+host=web-9$/);
