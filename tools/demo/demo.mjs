@@ -142,7 +142,8 @@ try {
   const flow = sfx.signalflow(TOKEN);
   cleanups.push(() => flow.close());
   const state = createLiveState(PROGRAM, 40);
-  const computation = flow.execute(PROGRAM, { start: firstSecond * 1000, resolution: 1000 });
+  // maxDelay: 2 s of slack for points sent every 250 ms, so that a busy machine shows no gaps.
+  const computation = flow.execute(PROGRAM, { start: firstSecond * 1000, resolution: 1000, maxDelay: 2000 });
 
   // Keep sending: one cpu point per host per second while the computation streams live.
   let liveSecond = nowSecond;
