@@ -147,11 +147,12 @@ export class SignalFxReporter {
         throw new ValidationError('ingest must have send(), flush() and close()', { field: 'ingest' });
       }
       this.ingest = options.ingest;
-    } else if (options.token !== undefined) {
+    } else if (options.token !== undefined || process.env.SFX_TOKEN) {
+      // Without `token`, the IngestClient falls back to SFX_TOKEN as every client does.
       // The client logs its own failures; the reporter counts them and tells onError.
       this.ingest = createIngestClient(options, (error) => this.#fail(error, false));
     } else {
-      throw new ValidationError('give `ingest` (an IngestClient) or `token`', { field: 'ingest' });
+      throw new ValidationError('give `ingest` (an IngestClient) or `token` (or set SFX_TOKEN)', { field: 'ingest' });
     }
     this.intervalMs = intervalMs;
     this.naming = naming;

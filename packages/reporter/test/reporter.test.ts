@@ -225,11 +225,32 @@ describe('SignalFxReporter lifecycle', () => {
     expect(errors.map((e) => e.message)).toEqual(['closing the ingest client failed']);
   });
 
+  it('creates its own IngestClient from SFX_TOKEN when given neither ingest nor token', async () => {
+    const saved = process.env.SFX_TOKEN;
+    process.env.SFX_TOKEN = 'from-the-environment';
+    try {
+      const reporter = new SignalFxReporter({
+        registry: new MetricsRegistry(),
+        ingestOptions: { endpoint: 'http://127.0.0.1:9', flushOnExit: false, retry: false },
+      });
+      expect(typeof reporter.ingest.send).toBe('function');
+      await reporter.ingest.close();
+      delete process.env.SFX_TOKEN;
+      expect(() => new SignalFxReporter({ registry: new MetricsRegistry() })).toThrow(/SFX_TOKEN/);
+    } finally {
+      if (saved === undefined) delete process.env.SFX_TOKEN;
+      else process.env.SFX_TOKEN = saved;
+    }
+  });
+
   it('validates its options', () => {
     const registry = new MetricsRegistry();
     const ingest = new RecordingSink();
+    const savedToken = process.env.SFX_TOKEN;
+    delete process.env.SFX_TOKEN;
     expect(() => new SignalFxReporter({ ingest })).toThrow(ValidationError);
     expect(() => new SignalFxReporter({ registry })).toThrow(ValidationError);
+    if (savedToken !== undefined) process.env.SFX_TOKEN = savedToken;
     expect(() => new SignalFxReporter({ registry, ingest, intervalMs: 0 })).toThrow(ValidationError);
     expect(() => new SignalFxReporter({ registry, ingest, naming: 'other' as 'measured' })).toThrow(ValidationError);
     expect(() => new SignalFxReporter({ registry, ingest, defaultDimensions: { a: 1 as unknown as string } })).toThrow(
