@@ -20,7 +20,14 @@ import {
 } from './codec/datapoint-encoder.js';
 import { JsonDatapointEncoder } from './codec/json-encoder.js';
 import { QueueFullError } from './errors.js';
-import { CONTENT_TYPES, type Encoding, type EventCategory, type MetricType, type WireEvent } from './types.js';
+import {
+  CONTENT_TYPES,
+  type Encoding,
+  type EventCategory,
+  type MetricType,
+  type ValueType,
+  type WireEvent,
+} from './types.js';
 
 const VERSION = packageVersion(import.meta.url);
 
@@ -29,6 +36,11 @@ export interface Datapoint {
   metric: string;
   /** Integers (and bigints in int64 range) go as int values, other finite numbers as doubles. */
   value: number | bigint;
+  /**
+   * Overrides that choice: `'double'` sends an integral number as a double (`3.0`), as the service's own
+   * reporters do for counts that are floats; `'int'` insists on an integer.
+   */
+  valueType?: ValueType;
   /**
    * Milliseconds since the epoch. When absent the datapoint goes without one and the service
    * stamps it with the time it receives it (0 means the same).
@@ -174,6 +186,7 @@ interface DatapointEncoder {
     globals: PreparedDimensions,
     list: string,
     index: number,
+    valueType: unknown,
   ): void;
   take(records: number, copy?: boolean): Buffer;
   truncate(mark: Mark, keep: number): void;
@@ -414,7 +427,17 @@ export class IngestClient implements AsyncDisposable {
           if (typeof point !== 'object' || point === null) {
             throw new ValidationError(`${list}[${i}] must be an object`, { field: `${list}[${i}]` });
           }
-          encoder.append(metricType, point.metric, point.value, point.timestamp, point.dimensions, globals, list, i);
+          encoder.append(
+            metricType,
+            point.metric,
+            point.value,
+            point.timestamp,
+            point.dimensions,
+            globals,
+            list,
+            i,
+            point.valueType,
+          );
         }
       }
     } catch (error) {

@@ -24,6 +24,7 @@ export {
   type EventCategory,
   METRIC_TYPES,
   type MetricType,
+  type ValueType,
   type WireDatapoint,
   type WireEvent,
 } from './types.js';

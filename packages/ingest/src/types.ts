@@ -16,11 +16,16 @@ export type EventCategory =
 export type Encoding = 'protobuf' | 'json';
 
 /** One datapoint as it travels on the wire. */
+/** How a datapoint's value travels: int64 or double. */
+export type ValueType = 'int' | 'double';
+
 export interface WireDatapoint {
   metric: string;
   metricType: MetricType;
-  /** Integers (and bigints) travel as int64, other finite numbers as doubles. */
+  /** Integers (and bigints) travel as int64, other finite numbers as doubles, unless `valueType` says which. */
   value: number | bigint;
+  /** `'double'` sends an integral number as a double (`3.0`); `'int'` insists on an integer. Not set by the decoders. */
+  valueType?: ValueType;
   /** Milliseconds since the epoch; absent means "when the server receives it". */
   timestamp?: number;
   dimensions?: Record<string, string>;

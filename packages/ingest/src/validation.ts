@@ -72,6 +72,24 @@ export function checkValue(value: unknown, field: string): number | bigint {
   return fail(field, `must be a number or a bigint, got ${describe(value)}`);
 }
 
+/**
+ * Whether an explicit `valueType` asks for a double. `'double'` sends an integral number as a double
+ * (`3.0`); `'int'` insists on an integer; absent, integers go as int64 and other numbers as doubles.
+ */
+export function wantsDouble(valueType: unknown, value: unknown, field: string): boolean {
+  if (valueType === 'double') {
+    if (typeof value === 'bigint') fail(`${field}.valueType`, "is 'double', which takes a number, not a bigint");
+    return true;
+  }
+  if (valueType === 'int') {
+    if (typeof value === 'number' && !Number.isInteger(value)) {
+      fail(`${field}.value`, `must be an integer when valueType is 'int', got ${describe(value)}`);
+    }
+    return false;
+  }
+  return fail(`${field}.valueType`, `must be 'int' or 'double', got ${describe(valueType)}`);
+}
+
 /** A timestamp: `undefined`, or a non-negative integer of milliseconds since the epoch. */
 export function checkTimestamp(timestamp: unknown, field: string): number | undefined {
   if (timestamp === undefined) return undefined;

@@ -44,12 +44,15 @@ describe('wire format', () => {
       const { c } = client(s, { encoding });
       c.send({
         gauges: [{ metric: 'cpu', value: 0.25, timestamp: 1_700_000_000_001, dimensions: { host: 'a' } }],
-        counters: [{ metric: 'hits', value: 7, timestamp: 1_700_000_000_002 }],
+        counters: [
+          { metric: 'hits', value: 7, timestamp: 1_700_000_000_002 },
+          { metric: 'hits.double', value: 7, valueType: 'double', timestamp: 1_700_000_000_004 },
+        ],
         cumulativeCounters: [
           { metric: 'total', value: 2n ** 62n, timestamp: 1_700_000_000_003, dimensions: { x: 'y' } },
         ],
       });
-      expect(await c.close()).toEqual({ sent: 3, failed: 0, dropped: 0 });
+      expect(await c.close()).toEqual({ sent: 4, failed: 0, dropped: 0 });
       const request = s.received[0]!;
       expect(request.path).toBe('/v2/datapoint');
       expect(request.headers['x-sf-token']).toBe('secret-token');
@@ -66,6 +69,7 @@ describe('wire format', () => {
             dimensions: [{ key: 'host', value: 'a' }],
           },
           { metric: 'hits', timestamp: '1700000000002', value: { intValue: '7' }, metricType: 'COUNTER' },
+          { metric: 'hits.double', timestamp: '1700000000004', value: { doubleValue: 7 }, metricType: 'COUNTER' },
           {
             metric: 'total',
             timestamp: '1700000000003',
@@ -77,7 +81,8 @@ describe('wire format', () => {
       } else {
         expect(request.body.toString()).toBe(
           '{"gauge":[{"metric":"cpu","value":0.25,"timestamp":1700000000001,"dimensions":{"host":"a"}}],' +
-            '"counter":[{"metric":"hits","value":7,"timestamp":1700000000002}],' +
+            '"counter":[{"metric":"hits","value":7,"timestamp":1700000000002},' +
+            '{"metric":"hits.double","value":7.0,"timestamp":1700000000004}],' +
             `"cumulative_counter":[{"metric":"total","value":${2n ** 62n},"timestamp":1700000000003,"dimensions":{"x":"y"}}]}`,
         );
       }

@@ -280,6 +280,59 @@ describe('round trips', () => {
   });
 });
 
+describe('valueType', () => {
+  const points: WireDatapoint[] = [
+    { metric: 'count', metricType: 'cumulative_counter', value: 3, valueType: 'double' },
+    { metric: 'big', metricType: 'gauge', value: 1e21, valueType: 'double' },
+    { metric: 'plain', metricType: 'gauge', value: 3 },
+    { metric: 'int', metricType: 'gauge', value: 4, valueType: 'int' },
+  ];
+
+  it("sends an integral number as a double when valueType is 'double' (protobuf)", () => {
+    const decoded = DataPointUploadMessage.toObject(
+      DataPointUploadMessage.decode(encodeDatapoints(points, 'protobuf')),
+      {
+        longs: String,
+      },
+    );
+    expect(decoded.datapoints.map((p: { value: unknown }) => p.value)).toEqual([
+      { doubleValue: 3 },
+      { doubleValue: 1e21 },
+      { intValue: '3' },
+      { intValue: '4' },
+    ]);
+  });
+
+  it('writes a double with a fraction or exponent in JSON, so it reads back as a double', () => {
+    const body = Buffer.from(encodeDatapoints(points, 'json')).toString('utf8');
+    expect(body).toContain('{"metric":"count","value":3.0}');
+    expect(body).toContain('{"metric":"big","value":1e+21}');
+    expect(body).toContain('{"metric":"plain","value":3}');
+    // JSON groups by metric type: the gauges first, then the cumulative counter.
+    expect(decodeDatapoints(Buffer.from(body), 'json').map((p) => p.value)).toEqual([1e21, 3, 4, 3]);
+  });
+
+  it('rejects an unknown valueType, a fraction for int and a bigint for double, naming the field', () => {
+    const one = (point: Partial<WireDatapoint>) => [
+      { metric: 'm', metricType: 'gauge', value: 1, ...point } as WireDatapoint,
+    ];
+    for (const encoding of ['protobuf', 'json'] as const) {
+      expectValidationError(
+        () => encodeDatapoints(one({ valueType: 'float' as 'int' }), encoding),
+        /points\[0\]\.valueType must be 'int' or 'double'/,
+      );
+      expectValidationError(
+        () => encodeDatapoints(one({ value: 1.5, valueType: 'int' }), encoding),
+        /points\[0\]\.value must be an integer when valueType is 'int'/,
+      );
+      expectValidationError(
+        () => encodeDatapoints(one({ value: 2n, valueType: 'double' }), encoding),
+        /points\[0\]\.valueType is 'double', which takes a number/,
+      );
+    }
+  });
+});
+
 describe('encoder validation', () => {
   it('names the field and index', () => {
     const bad = (value: unknown) => [{ metric: 'ok', metricType: 'gauge', value } as WireDatapoint];

@@ -54,7 +54,17 @@ export function encodeDatapoints(points: readonly WireDatapoint[], encoding: Enc
       const point = points[i]!;
       const field = `points[${i}]`;
       const type = checkMetricType(point?.metricType, `${field}.metricType`);
-      encoder.append(type, point.metric, point.value, point.timestamp, point.dimensions, undefined, 'points', i);
+      encoder.append(
+        type,
+        point.metric,
+        point.value,
+        point.timestamp,
+        point.dimensions,
+        undefined,
+        'points',
+        i,
+        point.valueType,
+      );
     }
     return encoder.take(encoder.count);
   }
@@ -64,7 +74,9 @@ export function encodeDatapoints(points: readonly WireDatapoint[], encoding: Enc
     const point = points[i]!;
     const field = `points[${i}]`;
     types.push(checkMetricType(point?.metricType, `${field}.metricType`));
-    records.push(jsonDatapoint(point.metric, point.value, point.timestamp, point.dimensions, undefined, field));
+    records.push(
+      jsonDatapoint(point.metric, point.value, point.timestamp, point.dimensions, undefined, field, point.valueType),
+    );
   }
   return jsonDatapointBody(types, records);
 }

@@ -7,6 +7,7 @@ import {
   checkTimestamp,
   checkValue,
   MAX_DIMENSIONS,
+  wantsDouble,
 } from '../validation.js';
 import {
   bigVarintSize,
@@ -160,17 +161,19 @@ export class ProtobufDatapointEncoder {
     globals: PreparedDimensions = NO_GLOBALS,
     list = 'datapoints',
     index = 0,
+    valueType: unknown = undefined,
   ): void {
     // Field paths such as `gauges[3].value` are built only on a cache miss or an error: per point they cost.
     const metricField =
       typeof metric === 'string'
         ? this.#metricField(metric, list, index)
         : checkMetric(metric, `${list}[${index}].metric`);
-    // Datum: int64 for integers, double otherwise.
+    // Datum: int64 for integers, double otherwise, unless `valueType` says which.
+    const asDouble = valueType !== undefined && wantsDouble(valueType, value, `${list}[${index}]`);
     let datumSize: number;
     let intBits: bigint | undefined;
     if (typeof value === 'number' && Number.isFinite(value)) {
-      if (Number.isInteger(value)) {
+      if (Number.isInteger(value) && !asDouble) {
         if (isSmallUnsigned(value)) datumSize = 1 + varintSize(value);
         else {
           checkValue(value, `${list}[${index}].value`);

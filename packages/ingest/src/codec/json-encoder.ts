@@ -7,6 +7,7 @@ import {
   checkTimestamp,
   checkValue,
   MAX_DIMENSIONS,
+  wantsDouble,
 } from '../validation.js';
 import type { Mark, PreparedDimensions } from './datapoint-encoder.js';
 
@@ -54,12 +55,19 @@ export function jsonDatapoint(
   dimensions: Record<string, string> | undefined,
   globals: PreparedDimensions | undefined,
   field: string,
+  valueType: unknown = undefined,
 ): string {
   checkMetric(metric, `${field}.metric`);
-  const checked = checkValue(value, `${field}.value`);
+  const asDouble = valueType !== undefined && wantsDouble(valueType, value, field);
+  // A double may hold an integral number beyond int64: only int values have that range.
+  const checked =
+    asDouble && typeof value === 'number' && Number.isFinite(value) ? value : checkValue(value, `${field}.value`);
   const time = checkTimestamp(timestamp, `${field}.timestamp`);
   const dims = jsonDimensions(dimensions, globals, `${field}.dimensions`);
-  let text = `{"metric":${JSON.stringify(metric)},"value":${jsonNumber(checked)}`;
+  let number = jsonNumber(checked);
+  // A JSON number without a fraction or exponent reads as an integer: `3.0` keeps a double a double.
+  if (asDouble && !/[.eE]/.test(number)) number += '.0';
+  let text = `{"metric":${JSON.stringify(metric)},"value":${number}`;
   if (time !== undefined) text += `,"timestamp":${time}`;
   if (dims !== undefined) text += `,"dimensions":${dims}`;
   return `${text}}`;
@@ -103,8 +111,9 @@ export class JsonDatapointEncoder {
     globals: PreparedDimensions | undefined,
     list: string,
     index: number,
+    valueType: unknown = undefined,
   ): void {
-    const record = jsonDatapoint(metric, value, timestamp, dimensions, globals, `${list}[${index}]`);
+    const record = jsonDatapoint(metric, value, timestamp, dimensions, globals, `${list}[${index}]`, valueType);
     this.#types.push(metricType);
     this.#records.push(record);
   }
