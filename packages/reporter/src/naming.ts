@@ -15,10 +15,15 @@ export type Naming = 'pyformance' | 'measured';
 export interface Datapoint {
   metric: string;
   value: number | bigint;
+  /** `'double'` sends an integral value as a double (`3.0`), as the seed sends the values that are floats. */
+  valueType?: 'int' | 'double';
   /** Milliseconds since the epoch; absent means the server's receive time. */
   timestamp?: number;
   dimensions?: Record<string, string>;
 }
+
+/** How a value travels when the seed sends it as a float whatever its value. */
+type ValueType = Datapoint['valueType'];
 
 /** The argument of an ingest client's `send()`. */
 export interface DatapointBatch {
@@ -42,25 +47,36 @@ export class BatchBuilder {
     return this.gauges.length + this.counters.length + this.cumulativeCounters.length;
   }
 
-  #point(metric: string, value: number | bigint, dimensions: Record<string, string>): Datapoint | undefined {
+  #point(
+    metric: string,
+    value: number | bigint,
+    dimensions: Record<string, string>,
+    valueType: ValueType,
+  ): Datapoint | undefined {
     if (typeof value === 'number' && !Number.isFinite(value)) return undefined;
     const point: Datapoint = { metric, value, dimensions };
+    if (valueType !== undefined && typeof value === 'number') point.valueType = valueType;
     if (this.#timestamp !== undefined) point.timestamp = this.#timestamp;
     return point;
   }
 
-  gauge(metric: string, value: number | bigint, dimensions: Record<string, string>): void {
-    const point = this.#point(metric, value, dimensions);
+  gauge(metric: string, value: number | bigint, dimensions: Record<string, string>, valueType?: ValueType): void {
+    const point = this.#point(metric, value, dimensions, valueType);
     if (point) this.gauges.push(point);
   }
 
-  counter(metric: string, value: number | bigint, dimensions: Record<string, string>): void {
-    const point = this.#point(metric, value, dimensions);
+  counter(metric: string, value: number | bigint, dimensions: Record<string, string>, valueType?: ValueType): void {
+    const point = this.#point(metric, value, dimensions, valueType);
     if (point) this.counters.push(point);
   }
 
-  cumulativeCounter(metric: string, value: number | bigint, dimensions: Record<string, string>): void {
-    const point = this.#point(metric, value, dimensions);
+  cumulativeCounter(
+    metric: string,
+    value: number | bigint,
+    dimensions: Record<string, string>,
+    valueType?: ValueType,
+  ): void {
+    const point = this.#point(metric, value, dimensions, valueType);
     if (point) this.cumulativeCounters.push(point);
   }
 
@@ -97,22 +113,25 @@ function pyformanceHistogram(
   scale: number,
   isTimer: boolean,
 ): void {
-  out.cumulativeCounter(name, histogram.count, dims);
-  if (isTimer) out.gauge(`${name}.sum`, histogram.sum * scale, dims);
-  out.gauge(`${name}.avg`, histogram.mean * scale, dims);
-  out.gauge(`${name}.max`, histogram.max * scale, dims);
-  out.gauge(`${name}.min`, histogram.min * scale, dims);
-  out.gauge(`${name}.std_dev`, histogram.stdDev * scale, dims);
+  // As the seed sends them: counts, means and deviations are floats; timer durations are float seconds;
+  // a histogram's min, max and percentiles keep the type of what it was fed.
+  const duration: ValueType = isTimer ? 'double' : undefined;
+  out.cumulativeCounter(name, histogram.count, dims, 'double');
+  if (isTimer) out.gauge(`${name}.sum`, histogram.sum * scale, dims, 'double');
+  out.gauge(`${name}.avg`, histogram.mean * scale, dims, 'double');
+  out.gauge(`${name}.max`, histogram.max * scale, dims, duration);
+  out.gauge(`${name}.min`, histogram.min * scale, dims, duration);
+  out.gauge(`${name}.std_dev`, histogram.stdDev * scale, dims, 'double');
   const snapshot = histogram.snapshot();
-  if (isTimer) out.gauge(`${name}.50_percentile`, snapshot.quantile(0.5) * scale, dims);
-  for (const [suffix, q] of PERCENTILES) out.gauge(`${name}.${suffix}`, snapshot.quantile(q) * scale, dims);
+  if (isTimer) out.gauge(`${name}.50_percentile`, snapshot.quantile(0.5) * scale, dims, duration);
+  for (const [suffix, q] of PERCENTILES) out.gauge(`${name}.${suffix}`, snapshot.quantile(q) * scale, dims, duration);
 }
 
 function pyformanceRates(out: BatchBuilder, name: string, meter: Meter, dims: Record<string, string>): void {
-  out.gauge(`${name}.1m_rate`, meter.oneMinuteRate, dims);
-  out.gauge(`${name}.5m_rate`, meter.fiveMinuteRate, dims);
-  out.gauge(`${name}.15m_rate`, meter.fifteenMinuteRate, dims);
-  out.gauge(`${name}.mean_rate`, meter.meanRate, dims);
+  out.gauge(`${name}.1m_rate`, meter.oneMinuteRate, dims, 'double');
+  out.gauge(`${name}.5m_rate`, meter.fiveMinuteRate, dims, 'double');
+  out.gauge(`${name}.15m_rate`, meter.fifteenMinuteRate, dims, 'double');
+  out.gauge(`${name}.mean_rate`, meter.meanRate, dims, 'double');
 }
 
 /** Adds the points of one metric under the seed's (pyformance) names. Gauge callbacks may throw. */
@@ -127,7 +146,7 @@ export function pyformancePoints(out: BatchBuilder, name: string, metric: Metric
   } else if (metric instanceof Histogram) {
     pyformanceHistogram(out, name, metric, dims, 1, false);
   } else if (metric instanceof Meter) {
-    out.cumulativeCounter(name, metric.count, dims);
+    out.cumulativeCounter(name, metric.count, dims, 'double');
     pyformanceRates(out, name, metric, dims);
   }
 }

@@ -17,6 +17,8 @@ import {
 interface Received {
   headers: IncomingHttpHeaders;
   points: WireDatapoint[];
+  /** The body as sent, gunzipped. */
+  body: Buffer;
 }
 
 /** A loopback ingest sink: takes `/v2/datapoint` posts, gunzips and decodes them with the @sfx/ingest codec. */
@@ -34,7 +36,7 @@ async function startSink(status = 200): Promise<{ url: string; received: Receive
       if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
       const encoding: Encoding = String(req.headers['content-type']).includes('json') ? 'json' : 'protobuf';
       try {
-        received.push({ headers: req.headers, points: decodeDatapoints(body, encoding) });
+        received.push({ headers: req.headers, points: decodeDatapoints(body, encoding), body });
         if (status !== 200) res.writeHead(status, { 'content-type': 'text/plain' }).end('refused by the test');
         else res.writeHead(200, { 'content-type': 'application/json' }).end('"OK"');
       } catch (error) {
@@ -130,6 +132,35 @@ describe('end to end through IngestClient to a loopback sink', () => {
       });
     }
   }
+
+  it('sends as doubles the values the seed sends as floats (worked example: payload=3.0, hits=2.0, payload.avg=2.0)', async () => {
+    const sink = await startSink();
+    servers.push(sink.server);
+    const registry = workedExample(new FakeClock());
+    const reporter = new SignalFxReporter({
+      registry,
+      token: 'reporter-e2e-token',
+      ingestOptions: { endpoint: sink.url, encoding: 'json', flushOnExit: false, retry: false },
+      defaultDimensions: EXAMPLE_DEFAULTS,
+      now: () => EXAMPLE_TIMESTAMP,
+    });
+    await reporter.reportNow();
+    await reporter.stop();
+    const body = sink.received[0]!.body.toString('utf8');
+    const sentValue = (metric: string) =>
+      new RegExp(`"metric":"${metric.replace('.', '\\.')}","value":([^,}]+)`).exec(body)?.[1];
+    // Counts of histograms, meters and timers, means and deviations: floats, as in the spec's example.
+    expect(sentValue('payload')).toBe('3.0');
+    expect(sentValue('hits')).toBe('2.0');
+    expect(sentValue('latency')).toBe('1.0');
+    expect(sentValue('payload.avg')).toBe('2.0');
+    expect(sentValue('payload.std_dev')).toBe('1.0');
+    // A histogram's max, min and percentiles keep the type of what it was fed; a counter's count is an int.
+    expect(sentValue('payload.max')).toBe('3');
+    expect(sentValue('payload.min')).toBe('1');
+    expect(sentValue('payload.95_percentile')).toBe('3');
+    expect(sentValue('jobs')).toBe('3');
+  });
 
   it('drops only the points the real client refuses, and reports them', async () => {
     const sink = await startSink();
