@@ -1,5 +1,6 @@
 import { createReadStream, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { ValidationError } from '@sfx/core';
 import { IngestClient } from '@sfx/ingest';
 import { parseMetricKind, parseTime, parseValue } from '../args.js';
 import { endpointsOf, type GlobalOptions, type Io, loggerOf, println, timeoutOf, tokenOf } from '../context.js';
@@ -42,7 +43,7 @@ function toDatapoint(point: FilePoint): Datapoint {
   return datapoint;
 }
 
-function sendPoints(ingest: IngestClient, points: FilePoint[]): void {
+function sendPoints(ingest: IngestClient, points: readonly FilePoint[]): void {
   const gauges: Datapoint[] = [];
   const counters: Datapoint[] = [];
   const cumulativeCounters: Datapoint[] = [];
@@ -128,10 +129,33 @@ async function sendFile(path: string, options: SendOptions, io: Io): Promise<num
   const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
   let parse: ((line: string) => FilePoint | undefined) | undefined = format === 'jsonl' ? parseJsonLine : undefined;
   let chunk: FilePoint[] = [];
+  /** The line number of each point of `chunk`, to name the lines the ingest client refuses. */
+  let chunkLines: number[] = [];
   let lineNumber = 0;
+  const reportInvalid = (line: number, error: unknown) => {
+    totals.invalid++;
+    if (totals.invalid <= MAX_REPORTED_BAD_LINES) println(io.stderr, `sfx: ${path}:${line}: ${describeError(error)}`);
+  };
   const drain = async () => {
-    if (chunk.length > 0) sendPoints(ingest, chunk);
+    if (chunk.length > 0) {
+      try {
+        sendPoints(ingest, chunk);
+      } catch (error) {
+        // The client refuses a whole call for one bad point: send the chunk point by point, so only the bad
+        // lines are left out and each is reported with its line number.
+        if (!(error instanceof ValidationError)) throw error;
+        chunk.forEach((point, i) => {
+          try {
+            sendPoints(ingest, [point]);
+          } catch (pointError) {
+            if (!(pointError instanceof ValidationError)) throw pointError;
+            reportInvalid(chunkLines[i] as number, pointError);
+          }
+        });
+      }
+    }
     chunk = [];
+    chunkLines = [];
     const result = await ingest.flush();
     totals.sent += result.sent;
     totals.failed += result.failed;
@@ -142,9 +166,10 @@ async function sendFile(path: string, options: SendOptions, io: Io): Promise<num
     }
   };
   try {
-    for await (const line of lines) {
+    for await (const rawLine of lines) {
       lineNumber++;
-      bytesDone += Buffer.byteLength(line) + 1;
+      bytesDone += Buffer.byteLength(rawLine) + 1;
+      const line = rawLine;
       try {
         if (parse === undefined) {
           parse = csvReader(line);
@@ -154,11 +179,10 @@ async function sendFile(path: string, options: SendOptions, io: Io): Promise<num
         if (point === undefined) continue;
         if (Object.keys(extra).length > 0) point.dimensions = { ...extra, ...point.dimensions };
         chunk.push(point);
+        chunkLines.push(lineNumber);
       } catch (error) {
         if (parse === undefined) throw new UsageError(`${path}:${lineNumber}: ${describeError(error)}`);
-        totals.invalid++;
-        if (totals.invalid <= MAX_REPORTED_BAD_LINES)
-          println(io.stderr, `sfx: ${path}:${lineNumber}: ${describeError(error)}`);
+        reportInvalid(lineNumber, error);
         continue;
       }
       if (chunk.length >= CHUNK) await drain();
