@@ -28,6 +28,16 @@ function valuesOf(metric: string): number[] {
 }
 
 describe('sfx send --file edge cases', () => {
+  it('reads a JSON-lines file that starts with a byte-order mark', async () => {
+    const path = join(dir, 'bom.jsonl');
+    writeFileSync(path, '\uFEFF{"metric":"bom.first","value":7}\n{"metric":"bom.second","value":8}\n');
+    const result = await runCli(['send', '--file', path], env);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toBe('sent 2, failed 0, dropped 0\n');
+    expect(result.code).toBe(0);
+    expect(valuesOf('bom.first')).toEqual([7]);
+  });
+
   it('counts a line the ingest client refuses as invalid, with its line number, and sends the others', async () => {
     const path = join(dir, 'refused.jsonl');
     writeFileSync(

@@ -169,7 +169,8 @@ async function sendFile(path: string, options: SendOptions, io: Io): Promise<num
     for await (const rawLine of lines) {
       lineNumber++;
       bytesDone += Buffer.byteLength(rawLine) + 1;
-      const line = rawLine;
+      // Editors on Windows start UTF-8 files with a byte-order mark, which is not part of the first line.
+      const line = lineNumber === 1 && rawLine.startsWith('\uFEFF') ? rawLine.slice(1) : rawLine;
       try {
         if (parse === undefined) {
           parse = csvReader(line);
