@@ -9,17 +9,21 @@ const UNITS_MS: Record<string, number> = {
   w: 604_800_000,
 };
 
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$/;
+/** One or more `<number><unit>` parts, largest first or not: `1h30m`, `1m30s`, `10s`. */
+const DURATION = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d|w))+$/;
+const DURATION_PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/g;
 
-/** `10s`, `5m`, `1h`, `250ms`, `2d`, `1w`, or a bare number of milliseconds, to milliseconds. */
+/** `10s`, `5m`, `1h`, `250ms`, `2d`, `1w`, compounds such as `1h30m`, or a bare number of ms, to milliseconds. */
 export function parseDuration(text: string, what = 'duration'): number {
   const trimmed = text.trim();
   if (/^\d+$/.test(trimmed)) return Number(trimmed);
-  const match = DURATION.exec(trimmed);
-  if (!match) {
-    throw new UsageError(`${what} must look like 10s, 5m, 1h or a number of ms, got ${JSON.stringify(text)}`);
+  if (!DURATION.test(trimmed)) {
+    throw new UsageError(`${what} must look like 10s, 5m, 1h30m or a number of ms, got ${JSON.stringify(text)}`);
   }
-  const ms = Number(match[1]) * (UNITS_MS[match[2] as string] as number);
+  let ms = 0;
+  for (const match of trimmed.matchAll(DURATION_PART)) {
+    ms += Number(match[1]) * (UNITS_MS[match[2] as string] as number);
+  }
   return Math.round(ms);
 }
 
@@ -32,7 +36,12 @@ export function parseTime(text: string, now: number = Date.now(), what = 'time')
   if (trimmed === 'now') return now;
   const relative = /^([+-])(.+)$/.exec(trimmed);
   if (relative) {
-    const ms = parseDuration(relative[2] as string, what);
+    let ms: number;
+    try {
+      ms = parseDuration(relative[2] as string, what);
+    } catch {
+      throw new UsageError(`${what} must be now, -15m, -1h30m, epoch ms or an ISO date, got ${JSON.stringify(text)}`);
+    }
     return relative[1] === '-' ? now - ms : now + ms;
   }
   if (/^\d+$/.test(trimmed)) return Number(trimmed);

@@ -101,3 +101,16 @@ describe('values', () => {
     expect(() => parsePositiveInt('2.5', '--limit')).toThrow(UsageError);
   });
 });
+
+describe('compound durations and their errors', () => {
+  const now = 1_700_000_000_000;
+  it('reads 1h30m and 1m30s, alone and as relative times', () => {
+    expect(parseDuration('1h30m')).toBe(5_400_000);
+    expect(parseDuration('1m30s')).toBe(90_000);
+    expect(parseTime('-1h30m', now)).toBe(now - 5_400_000);
+  });
+
+  it('quotes the whole relative time it cannot read, sign included', () => {
+    expect(() => parseTime('-1x', now, '--start')).toThrow(/--start .*"-1x"/);
+  });
+});
