@@ -131,6 +131,8 @@ export class HttpClient {
   readonly #connections: number;
   readonly #headers: Record<string, string>;
   readonly #dispatchers = new Map<string, Dispatcher>();
+  /** Aborted by `close()`: ends the waits between attempts, so no retry outlives the client. */
+  readonly #closing = new AbortController();
   #closed = false;
 
   constructor(options: HttpClientOptions) {
@@ -210,6 +212,7 @@ export class HttpClient {
     const startedAt = Date.now();
     for (let attempt = 1; ; attempt++) {
       if (request.signal?.aborted) throw this.#abortError(request.method, safeUrl, request.signal.reason);
+      if (this.#closed) throw new ClosedError(`${request.method} ${safeUrl}: the HTTP client was closed`);
       try {
         const response = await this.#attempt(request, url, safeUrl, headers, body);
         response.attempts = attempt;
@@ -242,11 +245,28 @@ export class HttpClient {
         request.onRetry?.({ attempt, delayMs: delay, error: failure });
         try {
           // Ref'd: the caller awaits this request, so the wait between attempts keeps the process alive.
-          await sleep(delay, request.signal, { keepAlive: true });
+          await this.#wait(delay, request.signal);
         } catch {
-          throw this.#abortError(request.method, safeUrl, request.signal?.reason);
+          if (request.signal?.aborted) throw this.#abortError(request.method, safeUrl, request.signal.reason);
+          throw new ClosedError(`${request.method} ${safeUrl}: the HTTP client was closed`, { cause: failure });
         }
       }
+    }
+  }
+
+  /** Waits between attempts; rejects when the caller's signal aborts or the client closes. */
+  async #wait(delayMs: number, signal: AbortSignal | undefined): Promise<void> {
+    if (signal === undefined) return sleep(delayMs, this.#closing.signal, { keepAlive: true });
+    const either = new AbortController();
+    const onAbort = () => either.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    this.#closing.signal.addEventListener('abort', onAbort, { once: true });
+    if (signal.aborted || this.#closing.signal.aborted) either.abort();
+    try {
+      await sleep(delayMs, either.signal, { keepAlive: true });
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      this.#closing.signal.removeEventListener('abort', onAbort);
     }
   }
 
@@ -358,10 +378,14 @@ export class HttpClient {
     return new HttpError(details);
   }
 
-  /** Releases every socket. Requests after this reject with `ClosedError`. */
+  /**
+   * Releases every socket once the requests in flight have their answer. Requests after this, and requests
+   * waiting to retry, reject with `ClosedError`.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#closing.abort();
     const dispatchers = [...this.#dispatchers.values()];
     this.#dispatchers.clear();
     await Promise.all(dispatchers.map((d) => d.close().catch(() => undefined)));

@@ -295,6 +295,24 @@ describe('HttpClient', () => {
     await expect(c.request({ method: 'GET', path: '/' })).rejects.toBeInstanceOf(ClosedError);
   });
 
+  it('a request waiting to retry when the client closes ends at once with ClosedError, with no new attempt', async () => {
+    // A long Retry-After: the wait must end with close(), not hold the process for a minute.
+    const s = await server((_req, res) => res.writeHead(503, { 'retry-after': '60' }).end());
+    const c = client(s.url, { retry: { maxAttempts: 3, maxElapsedMs: 120_000 } });
+    let closed: Promise<void> | undefined;
+    const pending = c.request({
+      method: 'GET',
+      path: '/',
+      onRetry: () => {
+        closed = c.close();
+      },
+    });
+    const error = await pending.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ClosedError);
+    await closed;
+    expect(s.requests).toHaveLength(1);
+  });
+
   it('rejects a non-positive timeout', () => {
     expect(() => new HttpClient({ baseUrl: 'http://127.0.0.1:1', timeoutMs: 0 })).toThrow(/timeoutMs/);
   });
