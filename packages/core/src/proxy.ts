@@ -11,6 +11,27 @@ export function isLoopbackHost(hostname: string): boolean {
   return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
+/**
+ * Host and port of a `NO_PROXY` entry: `host`, `host:port`, `[v6]`, `[v6]:port`, or a bare IPv6 address
+ * (its colons are not a port). IPv6 addresses come back in the compressed form URLs use.
+ */
+function splitNoProxyEntry(entry: string): { host: string; port: string | undefined } {
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
+  const colons = entry.split(':').length - 1;
+  if (bracketed === null && colons < 2) {
+    const match = /^(.*?)(?::(\d+))?$/.exec(entry);
+    return { host: match?.[1] ?? entry, port: match?.[2] };
+  }
+  const address = bracketed?.[1] ?? entry;
+  let host = address;
+  try {
+    host = new URL(`http://[${address}]/`).hostname.replace(/^\[|\]$/g, '');
+  } catch {
+    // Not an IPv6 address after all: compared as written, and matches nothing.
+  }
+  return { host, port: bracketed?.[2] };
+}
+
 /** True when `NO_PROXY` names the target (`*`, a host, a `.domain` or a domain suffix, optional port). */
 export function matchesNoProxy(target: URL, noProxy: string | undefined): boolean {
   if (!noProxy) return false;
@@ -20,9 +41,8 @@ export function matchesNoProxy(target: URL, noProxy: string | undefined): boolea
     const entry = raw.trim().toLowerCase();
     if (!entry) continue;
     if (entry === '*') return true;
-    const match = /^(.*?)(?::(\d+))?$/.exec(entry.replace(/^\[|\]$/g, ''));
-    const entryHost = (match?.[1] ?? entry).replace(/^\*?\./, '.');
-    const entryPort = match?.[2];
+    const { host: entryName, port: entryPort } = splitNoProxyEntry(entry);
+    const entryHost = entryName.replace(/^\*?\./, '.');
     if (entryPort && entryPort !== port) continue;
     if (
       entryHost.startsWith('.')

@@ -28,6 +28,21 @@ describe('proxy selection', () => {
     expect(matchesNoProxy(new URL('https://badexample.org'), 'example.org')).toBe(false);
   });
 
+  it('honours IPv6 addresses in NO_PROXY, bare or bracketed, with or without a port', () => {
+    expect(matchesNoProxy(new URL('http://[2001:db8::1]/'), '2001:db8::1')).toBe(true);
+    expect(matchesNoProxy(new URL('http://[2001:db8::1]/'), '[2001:db8::1]')).toBe(true);
+    expect(matchesNoProxy(new URL('http://[2001:db8::1]/'), '2001:0db8:0:0::0001')).toBe(true);
+    expect(matchesNoProxy(new URL('http://[2001:db8::1]:8080/'), '[2001:db8::1]:8080')).toBe(true);
+    expect(matchesNoProxy(new URL('http://[2001:db8::1]:8081/'), '[2001:db8::1]:8080')).toBe(false);
+    expect(matchesNoProxy(new URL('http://[2001:db8::2]/'), '2001:db8::1')).toBe(false);
+    expect(
+      proxyForUrl('https://[2001:db8::1]:443/', undefined, { ...env, NO_PROXY: 'x.y, 2001:db8::1' }),
+    ).toBeUndefined();
+    expect(proxyForUrl('https://[2001:db8::2]/', undefined, { ...env, NO_PROXY: '2001:db8::1' })).toBe(
+      'http://proxy.corp:3128',
+    );
+  });
+
   it('never proxies loopback targets from the environment, but does from an explicit option', () => {
     expect(proxyForUrl('http://127.0.0.1:8080', undefined, env)).toBeUndefined();
     expect(proxyForUrl('http://localhost:8080', undefined, env)).toBeUndefined();
