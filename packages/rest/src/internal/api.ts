@@ -272,9 +272,12 @@ export class Api {
       let items: T[];
       let count: number | undefined;
       if (kind === 'envelope') {
-        const page = await this.search<T>(path, query, signal);
+        const raw = await this.send<SearchResult<T>>('GET', path, { query, signal });
+        // Only a count the server sent ends the walk: without one, a full page says nothing of what follows.
+        const hasCount = typeof raw === 'object' && raw !== null && typeof raw.count === 'number';
+        const page = normalizeEnvelope<T>(raw, this.http.baseUrl + path);
         items = page.results;
-        count = page.count;
+        count = hasCount ? page.count : undefined;
       } else {
         items = await this.page<T>(path, query, signal);
       }
