@@ -1,3 +1,4 @@
+import { ValidationError } from '@sfx/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RestClient } from '../src/index.js';
 import { type Recorder, startRecorder } from './recorder.js';
@@ -30,5 +31,10 @@ describe('paging and id edge cases', () => {
     for await (const metric of rest.metrics.list({ limit: 10 })) names.push(metric.name);
     expect(names).toHaveLength(25);
     expect(server.requests.map((r) => r.query.get('offset'))).toEqual(['0', '10', '20']);
+  });
+
+  it('refuses an id that is not well-formed UTF-16 with a ValidationError, before any request', async () => {
+    await expect(rest.charts.get('abc\uD800')).rejects.toBeInstanceOf(ValidationError);
+    expect(server.requests).toHaveLength(0);
   });
 });

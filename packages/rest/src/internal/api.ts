@@ -55,7 +55,12 @@ export function segment(value: string, field: string): string {
   if (value === '.' || value === '..') {
     throw new ValidationError(`${field} cannot be "${value}": no URL can name it`, { field });
   }
-  return encodeURIComponent(value);
+  try {
+    return encodeURIComponent(value);
+  } catch {
+    // A lone surrogate has no UTF-8 form, so no URL can carry it.
+    throw new ValidationError(`${field} is not well-formed Unicode (a lone surrogate)`, { field });
+  }
 }
 
 /**
