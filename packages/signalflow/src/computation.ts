@@ -68,6 +68,10 @@ export class Computation implements AsyncIterable<ComputationMessage>, AsyncIter
     groupByMissingProperties: [],
   };
   readonly #metadata = new Map<string, Record<string, unknown>>();
+  /** The metadata each queued expired-tsid message drops once the consumer reads it. */
+  readonly #expiries = new WeakMap<ComputationMessage, Record<string, unknown>>();
+  /** Expiries (and metadata that follows them) received while a batch is open: they come after it. */
+  #deferred: ComputationMessage[] = [];
 
   readonly #driver: ComputationDriver;
   readonly #logger: Logger;
@@ -168,6 +172,7 @@ export class Computation implements AsyncIterable<ComputationMessage>, AsyncIter
         this.#paused = false;
         this.#driver.resume(this);
       }
+      this.#delivered(value);
       return Promise.resolve({ done: false, value });
     }
     if (this.#ending) {
@@ -195,6 +200,7 @@ export class Computation implements AsyncIterable<ComputationMessage>, AsyncIter
     if (this.#finished) return;
     this.#queue = [];
     this.#head = 0;
+    this.#deferred = [];
     this.#driver.detach(this, reason);
     this.#end('closed', {});
   }
@@ -219,15 +225,24 @@ export class Computation implements AsyncIterable<ComputationMessage>, AsyncIter
         return;
       case 'metadata':
         if (typeof message.tsId === 'string') {
+          const tsId = message.tsId;
           const properties = objectOr(message.properties);
-          this.#metadata.set(message.tsId, properties);
-          this.#push({ type: 'metadata', tsId: message.tsId, properties });
+          this.#metadata.set(tsId, properties);
+          const metadata: ComputationMessage = { type: 'metadata', tsId, properties };
+          // A series back after an expiry still waiting for the open batch: keep the two in order.
+          if (this.#deferred.some((m) => m.type === 'expired-tsid' && m.tsId === tsId)) this.#deferred.push(metadata);
+          else this.#push(metadata);
         }
         return;
       case 'expired-tsid':
         if (typeof message.tsId === 'string') {
-          this.#metadata.delete(message.tsId);
-          this.#push({ type: 'expired-tsid', tsId: message.tsId });
+          // The metadata goes when the consumer reads the expiry, not before: the data queued ahead
+          // of it (and the open batch, which the expiry follows on the wire) still refer to it.
+          const expiry: ComputationMessage = { type: 'expired-tsid', tsId: message.tsId };
+          const properties = this.#metadata.get(message.tsId);
+          if (properties !== undefined) this.#expiries.set(expiry, properties);
+          if (this.#batch !== undefined) this.#deferred.push(expiry);
+          else this.#push(expiry);
         }
         return;
       case 'event':
@@ -302,6 +317,7 @@ export class Computation implements AsyncIterable<ComputationMessage>, AsyncIter
   _interrupted(): void {
     // The open batch may be incomplete: drop it, the resumed stream sends that timestamp again.
     this.#batch = undefined;
+    this.#pushDeferred();
     this.#resumedAfter = this.#lastLogicalTimestampMs;
     this.#inputTimeSeries = 0;
   }
@@ -312,8 +328,10 @@ export class Computation implements AsyncIterable<ComputationMessage>, AsyncIter
    */
   _fail(error: unknown): void {
     if (this.#finished) return;
-    if (error instanceof FrameDecodeError || error instanceof ProtocolError) this.#batch = undefined;
-    else this.#flush();
+    if (error instanceof FrameDecodeError || error instanceof ProtocolError) {
+      this.#batch = undefined;
+      this.#pushDeferred();
+    } else this.#flush();
     const state: ComputationState = error instanceof ComputationAbortedError ? 'aborted' : 'failed';
     this.#end(state, { error });
   }
@@ -328,6 +346,7 @@ export class Computation implements AsyncIterable<ComputationMessage>, AsyncIter
     this.#queue = [];
     this.#head = 0;
     this.#batch = undefined;
+    this.#deferred = [];
     const text =
       reason instanceof Error ? reason.message : reason === undefined ? 'aborted by its signal' : String(reason);
     this.#end('aborted', {
@@ -440,12 +459,30 @@ export class Computation implements AsyncIterable<ComputationMessage>, AsyncIter
     const message: ComputationData = { type: 'data', logicalTimestampMs: batch.logicalTimestampMs, data: batch.data };
     if (batch.maxDelayMs !== undefined) message.maxDelayMs = batch.maxDelayMs;
     this.#push(message);
+    this.#pushDeferred();
+  }
+
+  #pushDeferred(): void {
+    if (this.#deferred.length === 0) return;
+    const deferred = this.#deferred;
+    this.#deferred = [];
+    for (const message of deferred) this.#push(message);
+  }
+
+  /** The consumer now holds `message`: an expiry takes effect. */
+  #delivered(message: ComputationMessage): void {
+    if (message.type !== 'expired-tsid') return;
+    const properties = this.#expiries.get(message);
+    // Metadata that arrived after the expiry (the series came back) stays.
+    if (properties !== undefined && this.#metadata.get(message.tsId) === properties)
+      this.#metadata.delete(message.tsId);
   }
 
   #push(message: ComputationMessage): void {
     const waiter = this.#waiter;
     if (waiter !== undefined) {
       this.#waiter = undefined;
+      this.#delivered(message);
       waiter.resolve({ done: false, value: message });
       return;
     }
@@ -460,6 +497,7 @@ export class Computation implements AsyncIterable<ComputationMessage>, AsyncIter
     this.#finished = true;
     this.#state = state;
     this.#batch = undefined;
+    this.#deferred = [];
     if (this.#paused) {
       this.#paused = false;
       this.#driver.resume(this);

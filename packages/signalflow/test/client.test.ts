@@ -154,6 +154,43 @@ describe.each(['websocket', 'sse'] as const)('%s transport', (transport) => {
     expect(request).toMatchObject({ type: 'execute', program: 'data("cpu").publish()', start: T0, stop: T0 + 3 * RES });
   });
 
+  it("keeps an expired series' metadata until the consumer has read the data sent before the expiry", async () => {
+    scenario = (sink) => {
+      start(sink);
+      sink.message({ type: 'metadata', tsId: TS_A, properties: { host: 'a' } });
+      sink.message({ type: 'metadata', tsId: TS_B, properties: { host: 'b' } });
+      // The first timestamp is still open (nothing learned yet) when B expires.
+      sink.data({
+        logicalTimestampMs: T0,
+        data: [
+          { tsId: TS_A, value: 1 },
+          { tsId: TS_B, value: 2 },
+        ],
+      });
+      sink.message({ type: 'expired-tsid', tsId: TS_B });
+      sink.data({ logicalTimestampMs: T0 + RES, data: [{ tsId: TS_A, value: 3 }] });
+      sink.message({ type: 'expired-tsid', tsId: TS_A });
+      sink.control('END_OF_CHANNEL');
+      sink.end();
+    };
+    const computation = client(transport).execute('data("cpu").publish()');
+    // A consumer that lags behind: everything has arrived before it reads the first message.
+    await waitFor(() => computation.finished, 5000, 'the whole stream');
+    const seen: string[] = [];
+    for await (const message of computation) {
+      if (message.type === 'data') {
+        for (const tsId of Object.keys(message.data)) {
+          seen.push(`${message.logicalTimestampMs - T0} ${String(computation.getMetadata(tsId)?.host)}`);
+        }
+      } else if (message.type !== 'job-start') {
+        seen.push(`${message.type} ${(message as { tsId: string }).tsId === TS_A ? 'A' : 'B'}`);
+      }
+    }
+    expect(seen).toEqual(['metadata A', 'metadata B', '0 a', '0 b', 'expired-tsid B', `${RES} a`, 'expired-tsid A']);
+    expect(computation.getMetadata(TS_A)).toBeUndefined();
+    expect(computation.knownTsIds()).toEqual([]);
+  });
+
   it('rejects with ComputationFailedError on an error message', async () => {
     scenario = (sink) => {
       start(sink);
