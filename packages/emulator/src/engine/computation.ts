@@ -58,6 +58,7 @@ class EngineComputation implements Computation {
   readonly resolutionMs: number;
   readonly infoMessages: InfoMessage[] = [];
   readonly publishLabels: string[];
+  readonly detectLabels: string[];
   finished = false;
 
   private readonly ctx: EngineContext;
@@ -112,6 +113,7 @@ class EngineComputation implements Computation {
       }
     });
     this.publishLabels = this.metricBlocks.filter((b) => b.block.enabled).map((b) => b.label);
+    this.detectLabels = this.detectBlocks.map((b) => b.label);
 
     this.nodes = topologicalOrder(roots);
     for (const node of this.nodes) node.prepare(this.ctx);

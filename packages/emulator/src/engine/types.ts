@@ -97,6 +97,8 @@ export interface Computation {
   readonly infoMessages: InfoMessage[];
   /** Publish labels in program order. */
   readonly publishLabels: string[];
+  /** Labels of the program's `detect(...).publish(label)` blocks, in program order (what detector rules name). */
+  readonly detectLabels?: string[];
   /**
    * Computes every logical timestamp after the last one computed up to and including `upToMs`
    * (clamped to `stop`). Historical callers pass `stop`; live callers pass "now minus max delay"

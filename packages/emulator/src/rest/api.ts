@@ -427,14 +427,18 @@ function validateDetector(call: RestCall, body: Record<string, unknown>): Detect
     return { severity: 'Critical', notifications: [], disabled: false, ...record };
   });
   let labels: string[];
+  let checkEveryRule: boolean;
   try {
     const now = call.context.now();
-    labels = call.context.startComputation(programText, {
+    const computation = call.context.startComputation(programText, {
       source: { findSeries: () => [] },
       start: now,
       stop: now,
       now: call.context.now,
-    }).publishLabels;
+    });
+    // Rules name detect blocks; metric publishes (the signals a detector plots) are not rule labels.
+    checkEveryRule = computation.detectLabels !== undefined;
+    labels = computation.detectLabels ?? computation.publishLabels;
   } catch (error) {
     const info = programErrorInfo(error);
     if (!info) throw error;
@@ -446,10 +450,10 @@ function validateDetector(call: RestCall, body: Record<string, unknown>): Detect
     });
   }
   for (const [index, rule] of rules.entries()) {
-    if (labels.length > 0 && !labels.includes(String(rule.detectLabel))) {
+    if ((checkEveryRule || labels.length > 0) && !labels.includes(String(rule.detectLabel))) {
       throw new RequestError(
         400,
-        `rules[${index}].detectLabel '${String(rule.detectLabel)}' is not published by the program (labels: ${labels.join(', ')})`,
+        `rules[${index}].detectLabel '${String(rule.detectLabel)}' is not published by the program (detect labels: ${labels.join(', ') || 'none'})`,
       );
     }
   }

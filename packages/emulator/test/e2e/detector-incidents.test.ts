@@ -74,3 +74,30 @@ describe('detectors run live and open incidents', () => {
     }
   });
 });
+
+describe('detector validation with the real engine', () => {
+  const validate = async (programText: string, detectLabel: string) => {
+    const response = await fetch(`${emulator.apiUrl}/v2/detector/validate`, {
+      method: 'POST',
+      headers: { 'X-SF-Token': 'dev-token', 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: 'd', programText, rules: [{ detectLabel }] }),
+    });
+    const text = await response.text();
+    return { status: response.status, message: text === '' ? undefined : (JSON.parse(text).message as string) };
+  };
+
+  it("accepts a rule on a detect block's label when the program also publishes its signal", async () => {
+    const program = "A = data('cpu.utilization').publish('A')\ndetect(when(A > 90)).publish('cpu_high')";
+    expect(await validate(program, 'cpu_high')).toEqual({ status: 204, message: undefined });
+  });
+
+  it('rejects a rule whose label no detect block publishes', async () => {
+    const onlyDetect = "detect(when(data('cpu.utilization') > 90)).publish('alert')";
+    const wrong = await validate(onlyDetect, 'other');
+    expect(wrong.status).toBe(400);
+    expect(wrong.message).toContain("'other'");
+    // A metric publish's label is not a detect label either.
+    const withSignal = "A = data('cpu.utilization').publish('A')\ndetect(when(A > 90)).publish('alert')";
+    expect((await validate(withSignal, 'A')).status).toBe(400);
+  });
+});
