@@ -57,7 +57,10 @@ const MAX_ERROR_BODY = 4096;
  * event with the event name and the joined data lines.
  */
 export class SseParser {
+  /** The start of a line whose end has not arrived yet (never holds a line break). */
   #buffer = '';
+  /** The last chunk ended with CR: a LF opening the next one belongs to that line break. */
+  #afterCarriageReturn = false;
   #event = '';
   #data: string[] = [];
   readonly #onEvent: (event: string, data: string) => void;
@@ -66,17 +69,38 @@ export class SseParser {
     this.#onEvent = onEvent;
   }
 
+  /** Lines end with LF, CRLF or a lone CR, as the SSE format allows. */
   push(chunk: string): void {
-    const text = this.#buffer + chunk;
     let start = 0;
-    for (;;) {
-      const newline = text.indexOf('\n', start);
-      if (newline < 0) break;
-      const end = newline > start && text.charCodeAt(newline - 1) === 13 ? newline - 1 : newline;
-      this.#line(text.slice(start, end));
-      start = newline + 1;
+    if (this.#afterCarriageReturn && chunk.length > 0) {
+      this.#afterCarriageReturn = false;
+      if (chunk.charCodeAt(0) === 10) start = 1;
     }
-    this.#buffer = text.slice(start);
+    // Only the new text is searched: a long line arriving in many chunks costs linear time.
+    let lineFeed = chunk.indexOf('\n', start);
+    let carriageReturn = chunk.indexOf('\r', start);
+    while (lineFeed >= 0 || carriageReturn >= 0) {
+      let end: number;
+      let next: number;
+      if (carriageReturn >= 0 && (lineFeed < 0 || carriageReturn < lineFeed)) {
+        end = carriageReturn;
+        if (carriageReturn + 1 === chunk.length) {
+          this.#afterCarriageReturn = true;
+          next = carriageReturn + 1;
+        } else next = chunk.charCodeAt(carriageReturn + 1) === 10 ? carriageReturn + 2 : carriageReturn + 1;
+      } else {
+        end = lineFeed;
+        next = lineFeed + 1;
+      }
+      const piece = chunk.slice(start, end);
+      const line = this.#buffer === '' ? piece : this.#buffer + piece;
+      this.#buffer = '';
+      this.#line(line);
+      start = next;
+      if (lineFeed >= 0 && lineFeed < start) lineFeed = chunk.indexOf('\n', start);
+      if (carriageReturn >= 0 && carriageReturn < start) carriageReturn = chunk.indexOf('\r', start);
+    }
+    if (start < chunk.length) this.#buffer += chunk.slice(start);
   }
 
   #line(line: string): void {

@@ -24,6 +24,25 @@ describe('SseParser', () => {
     }
   });
 
+  it('ends lines at a lone CR too, also when a CRLF is split across chunks', () => {
+    const stream =
+      'event: control-message\rdata: {"event":"STREAM_START"}\r\r' +
+      ': comment\revent: data\r\ndata: {"a":\rdata: 1}\r\n\r\n' +
+      'retry: 5\rdata\rdata: x\n\n';
+    for (let split = 0; split <= stream.length; split++) {
+      const events: Array<[string, string]> = [];
+      const parser = new SseParser((event, data) => events.push([event, data]));
+      parser.push(stream.slice(0, split));
+      parser.push('');
+      parser.push(stream.slice(split));
+      expect(events).toEqual([
+        ['control-message', '{"event":"STREAM_START"}'],
+        ['data', '{"a":\n1}'],
+        ['message', '\nx'],
+      ]);
+    }
+  });
+
   it('parses a stream fed one character at a time', () => {
     const stream =
       'event: metadata\r\ndata: {"tsId":"AAAAAAobLD0","properties":{"host":"h\u00e9\u{1F600}"}}\r\n\r\n' +
