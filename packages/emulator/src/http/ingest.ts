@@ -54,13 +54,15 @@ export async function handleIngest(
   let items = 0;
   let droppedItems = 0;
   if (kind === 'datapoint') {
-    let dropped = 0;
+    // Points the decoder refused (no numeric value, unknown type) never reach `points`.
+    let refusedByDecoder = 0;
     let points: ReturnType<typeof decodeDatapoints>;
     try {
-      points = decodeDatapoints(body, encoding, { onDrop: () => dropped++ });
+      points = decodeDatapoints(body, encoding, { onDrop: () => refusedByDecoder++ });
     } catch (error) {
       throw decodeFailure(error);
     }
+    let dropped = refusedByDecoder;
     for (const point of points) {
       const value = toNumber(point.value);
       const dimensions = point.dimensions ?? {};
@@ -82,9 +84,10 @@ export async function handleIngest(
       });
       if (!stored) droppedItems++;
     }
+    // The store counts what it refuses itself; these never reached it.
     if (dropped > 0) context.store.countDropped(dropped);
-    items = points.length + dropped;
-    droppedItems = dropped;
+    items = points.length + refusedByDecoder;
+    droppedItems += dropped;
   } else {
     let events: ReturnType<typeof decodeEvents>;
     try {

@@ -108,6 +108,24 @@ describe('ingest', () => {
     expect(record.wireBytes).toBeLessThan(record.bodyBytes);
   });
 
+  it('counts every point of a request once, and every dropped one, whatever dropped it', async () => {
+    const tooManyDimensions = Object.fromEntries(Array.from({ length: 37 }, (_, i) => [`d${i}`, 'v']));
+    const body = JSON.stringify({
+      gauge: [
+        { metric: 'kept', value: 1, timestamp: T0 },
+        { metric: 'wide', value: 2, timestamp: T0, dimensions: tooManyDimensions },
+        { metric: 'no-value', value: 'x', timestamp: T0 },
+        // Past the default 24 h retention: accepted on the wire, dropped by the store.
+        { metric: 'old', value: 3, timestamp: NOW - 25 * 3_600_000 },
+      ],
+    });
+    const response = await post('/v2/datapoint', body, { 'Content-Type': 'application/json' });
+    expect(response.status).toBe(200);
+    await response.text();
+    expect(emulator.ingestRequests().at(-1)).toMatchObject({ items: 4, dropped: 3 });
+    expect(emulator.store.stats()).toMatchObject({ points: 1, droppedPoints: 3 });
+  });
+
   it('reads a body without Content-Type as JSON', async () => {
     // A Uint8Array body makes fetch send no Content-Type at all.
     const body = new TextEncoder().encode(JSON.stringify({ gauge: [{ metric: 'm', value: 3, timestamp: T0 }] }));
