@@ -182,21 +182,28 @@ export class WebSocketTransport implements ComputationDriver {
     this.#authenticated = false;
     this.#authFailure = undefined;
     const url = new URL(options.url);
-    const proxy = proxyForUrl(url, options.proxy);
-    const agent = proxy
-      ? new ConnectProxyAgent(proxy, {
-          secureTarget: url.protocol === 'wss:',
-          connectTimeoutMs: options.connectTimeoutMs,
-        })
-      : undefined;
-    this.#logger.debug({ url: this.#safeUrl, proxy: proxy && redactUrl(proxy), generation }, 'SignalFlow connecting');
-    const socket = new WebSocket(options.url, {
-      perMessageDeflate: false,
-      handshakeTimeout: options.connectTimeoutMs,
-      maxPayload: MAX_FRAME_BYTES,
-      headers: { 'user-agent': options.userAgent },
-      ...(agent ? { agent } : {}),
-    });
+    let socket: WebSocket;
+    try {
+      const proxy = proxyForUrl(url, options.proxy);
+      const agent = proxy
+        ? new ConnectProxyAgent(proxy, {
+            secureTarget: url.protocol === 'wss:',
+            connectTimeoutMs: options.connectTimeoutMs,
+          })
+        : undefined;
+      this.#logger.debug({ url: this.#safeUrl, proxy: proxy && redactUrl(proxy), generation }, 'SignalFlow connecting');
+      socket = new WebSocket(options.url, {
+        perMessageDeflate: false,
+        handshakeTimeout: options.connectTimeoutMs,
+        maxPayload: MAX_FRAME_BYTES,
+        headers: { 'user-agent': options.userAgent },
+        ...(agent ? { agent } : {}),
+      });
+    } catch (error) {
+      // A malformed proxy URL: nothing to retry. Fail what waits instead of throwing out of execute().
+      this.#failAll(new ConnectionError(`SignalFlow proxy unusable: ${(error as Error).message}`, { cause: error }));
+      return;
+    }
     this.#socket = socket;
     let failure: Error | undefined;
     socket.on('open', () => {

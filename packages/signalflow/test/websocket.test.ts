@@ -385,4 +385,21 @@ describe('HTTP CONNECT proxy', () => {
       await new Promise((r) => refusing.close(r));
     }
   });
+
+  it('fails the computation with ConnectionError for a malformed proxy URL instead of throwing from execute', async () => {
+    const flow = client({ proxy: 'http://[not-a-host' });
+    const controller = new AbortController();
+    const computation = (() => {
+      try {
+        return flow.execute('x', { signal: controller.signal });
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(computation).toHaveProperty('channel');
+    const error = await collect(computation as AsyncIterable<ComputationMessage>).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'SFX_ERR_CONNECTION' });
+    expect(String((error as Error).message)).toMatch(/proxy/);
+    expect((computation as { state: string }).state).toBe('failed');
+  });
 });
