@@ -66,6 +66,8 @@ class EngineComputation implements Computation {
   private readonly lastT: number;
   private nextT: number;
   private readonly live: boolean;
+  /** Live, or a stop still ahead when the job began: series that appear meanwhile join the data() blocks. */
+  private readonly followsNewSeries: boolean;
   private readonly metricBlocks: MetricBlockState[] = [];
   private readonly detectBlocks: DetectBlockState[] = [];
   /** Every node the outputs depend on, inputs before consumers. */
@@ -79,6 +81,7 @@ class EngineComputation implements Computation {
     this.jobId = options.jobId ?? 'EMULATOR';
     this.live = options.stop === undefined;
     const now = options.now ?? Date.now;
+    this.followsNewSeries = options.stop === undefined || options.stop > now();
     this.resolutionMs = chooseResolution(program.dataNodes, options, now());
     const R = this.resolutionMs;
     this.ctx = { resolutionMs: R, pendingInfo: [] };
@@ -147,7 +150,7 @@ class EngineComputation implements Computation {
     const end = Math.min(Math.floor(upToMs / R) * R, this.lastT);
     if (this.finished || end < this.nextT) return [];
     try {
-      if (this.live) for (const node of this.dataNodes) node.refresh();
+      if (this.followsNewSeries) for (const node of this.dataNodes) node.refresh();
       for (const node of this.dataNodes) node.prefetch(this.nextT, end);
       const outputs: TimestampOutput[] = [];
       for (let T = this.nextT; T <= end; T += R) {

@@ -192,6 +192,23 @@ describe('live computations', () => {
     const expired = later.flatMap((o) => o.expired.map((id) => [o.logicalTimestampMs - T0, id]));
     expect(expired).toEqual([[3_630_000, first[0]?.newMetadata[0]?.tsId]]);
   });
+
+  it('with a stop still in the future, series that appear while it runs are computed too', () => {
+    const source = new MemorySource();
+    source.add('cpu', { host: 'a' }, at([[10, 1]]));
+    const computation = startComputation("data('cpu').sum().publish('A')", {
+      source,
+      start: T0 + 10_000,
+      stop: T0 + 30_000,
+      now: () => T0 + 10_000,
+      resolutionMs: 10_000,
+    });
+    expect(computation.advance(T0 + 10_000).map((o) => o.publishes[0]?.values.map((v) => v.value))).toEqual([[1]]);
+    source.add('cpu', { host: 'a' }, at([[20, 2]]));
+    source.add('cpu', { host: 'b' }, at([[20, 20]]));
+    expect(computation.advance(T0 + 20_000).map((o) => o.publishes[0]?.values.map((v) => v.value))).toEqual([[22]]);
+    expect(computation.finished).toBe(false);
+  });
 });
 
 describe('publish variants', () => {
