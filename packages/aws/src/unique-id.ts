@@ -54,7 +54,19 @@ class NotFound {
 
 type Outcome = string | NotFound;
 
-const cache = new Map<string, Promise<string | undefined>>();
+/**
+ * A lookup shared by every caller with the same options. It runs under its own signal, aborted only once every
+ * caller waiting on it has aborted: one caller's abort never ends another's lookup.
+ */
+interface SharedLookup {
+  promise: Promise<string | undefined>;
+  controller: AbortController;
+  /** Callers still waiting; `Infinity` once a caller without a signal has joined. */
+  waiting: number;
+  settled: boolean;
+}
+
+const cache = new Map<string, SharedLookup>();
 
 /** A base URL without trailing slashes; `fallback` when `url` is not a non-empty string. */
 function baseUrl(url: unknown, fallback: string): string;
@@ -254,16 +266,47 @@ function cachedLookup(options: AwsUniqueIdOptions): Promise<string | undefined> 
   const resolved = resolveOptions(options);
   const logger = normalizeLogger(options.logger);
   const key = JSON.stringify(resolved);
-  const cached = cache.get(key);
-  if (cached) return cached;
   const signal = options.signal;
   if (signal?.aborted) return Promise.resolve(undefined);
-  const pending = run(resolved, logger, signal).then((result) => {
-    if (signal?.aborted && cache.get(key) === pending) cache.delete(key);
-    return result;
+  let shared = cache.get(key);
+  if (!shared) {
+    const controller = new AbortController();
+    const created: SharedLookup = {
+      promise: run(resolved, logger, controller.signal),
+      controller,
+      waiting: 0,
+      settled: false,
+    };
+    created.promise.then(() => {
+      created.settled = true;
+    });
+    cache.set(key, created);
+    shared = created;
+  }
+  return join(key, shared, signal);
+}
+
+/** Waits on a shared lookup; an aborted `signal` ends this caller's wait, and the lookup once nobody waits. */
+function join(key: string, shared: SharedLookup, signal: AbortSignal | undefined): Promise<string | undefined> {
+  if (!signal) {
+    shared.waiting = Number.POSITIVE_INFINITY;
+    return shared.promise;
+  }
+  shared.waiting++;
+  return new Promise((resolve) => {
+    const onAbort = (): void => {
+      resolve(undefined);
+      if (--shared.waiting > 0 || shared.settled) return;
+      // Nobody waits any more: stop the requests, and forget the lookup so the next caller asks again.
+      if (cache.get(key) === shared) cache.delete(key);
+      shared.controller.abort();
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    shared.promise.then((result) => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(result);
+    });
   });
-  cache.set(key, pending);
-  return pending;
 }
 
 /** Forgets every cached result, so the next `getAwsUniqueId` asks again. */
