@@ -88,6 +88,7 @@ function checkDimensions(dimensions: unknown, field: string): Readonly<Record<st
 }
 
 const KINDS = ['gauges', 'counters', 'cumulativeCounters'] as const;
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 /**
  * Reports a `MetricsRegistry` (and other sources) to SignalFx every `intervalMs`, through an ingest client that
@@ -126,10 +127,14 @@ export class SignalFxReporter {
       }
     }
     const intervalMs = options.intervalMs ?? 10_000;
-    if (!Number.isFinite(intervalMs) || intervalMs <= 0) {
-      throw new ValidationError(`intervalMs must be a positive number, got ${String(options.intervalMs)}`, {
-        field: 'intervalMs',
-      });
+    // Beyond 2^31 − 1 ms, setTimeout fires at once: the reporter would report in a loop.
+    if (!Number.isFinite(intervalMs) || intervalMs <= 0 || intervalMs > MAX_TIMEOUT_MS) {
+      throw new ValidationError(
+        `intervalMs must be a positive number up to ${MAX_TIMEOUT_MS}, got ${String(options.intervalMs)}`,
+        {
+          field: 'intervalMs',
+        },
+      );
     }
     const naming = options.naming ?? 'pyformance';
     if (naming !== 'pyformance' && naming !== 'measured') {
