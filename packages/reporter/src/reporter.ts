@@ -184,7 +184,11 @@ export class SignalFxReporter {
   }
 
   #schedule(): void {
-    const delay = Math.max(0, this.#nextAt - this.#now());
+    const now = this.#now();
+    // The wall clock stepped back (NTP, a manual change): start the schedule again from now rather than wait
+    // out the step.
+    if (this.#nextAt - now > this.intervalMs) this.#nextAt = now + this.intervalMs;
+    const delay = Math.max(0, this.#nextAt - now);
     this.#timer = setTimeout(() => this.#onTick(), delay);
     // A reporter alone must not keep a finished process alive.
     this.#timer.unref();
