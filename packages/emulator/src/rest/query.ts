@@ -1,5 +1,4 @@
 import { RequestError } from '../http/util.js';
-import { matchesWildcard } from '../store/wildcard.js';
 
 /**
  * The search-query subset of the metadata endpoints: `field:value` with `*` wildcards and quoted values,
@@ -8,7 +7,8 @@ import { matchesWildcard } from '../store/wildcard.js';
  */
 export type Query =
   | { kind: 'all' }
-  | { kind: 'term'; field: string | undefined; value: string }
+  /** `parts`: the value cut at its unescaped `*` wildcards (a `\*` is a literal star). */
+  | { kind: 'term'; field: string | undefined; value: string; parts: string[] }
   | { kind: 'exists'; field: string }
   | { kind: 'missing'; field: string }
   | { kind: 'not'; operand: Query }
@@ -17,9 +17,52 @@ export type Query =
 /** The values of one field of a searched object; undefined when the object lacks the field. */
 export type FieldLookup = (field: string | undefined) => readonly string[] | undefined;
 
-type Token = { kind: 'word' | 'quoted' | 'open' | 'close' | 'colon'; text: string; position: number };
+type Token = {
+  kind: 'word' | 'quoted' | 'open' | 'close' | 'colon';
+  text: string;
+  position: number;
+  /** `text` cut at unescaped `*`. */
+  parts: string[];
+};
 
 const MAX_QUERY_LENGTH = 4096;
+
+/** Collects a token's text and where its unescaped `*` wildcards cut it. */
+class ValueBuilder {
+  text = '';
+  readonly parts: string[] = [''];
+
+  add(ch: string, escaped: boolean): void {
+    this.text += ch;
+    if (ch === '*' && !escaped) this.parts.push('');
+    else this.parts[this.parts.length - 1] += ch;
+  }
+}
+
+/** A lone unescaped `*`. */
+function isMatchAll(parts: readonly string[]): boolean {
+  return parts.length === 2 && parts[0] === '' && parts[1] === '';
+}
+
+/**
+ * Whole-string match of literal `parts` with any run of characters (also none) between them. Taking each middle part
+ * at its first occurrence is enough with `*` as the only wildcard, and keeps the match linear in the value.
+ */
+function matchesParts(parts: readonly string[], value: string): boolean {
+  if (parts.length === 1) return parts[0] === value;
+  const first = parts[0]!;
+  const last = parts[parts.length - 1]!;
+  if (value.length < first.length + last.length || !value.startsWith(first) || !value.endsWith(last)) return false;
+  const end = value.length - last.length;
+  let at = first.length;
+  for (let i = 1; i < parts.length - 1; i++) {
+    const part = parts[i]!;
+    const found = value.indexOf(part, at);
+    if (found < 0 || found + part.length > end) return false;
+    at = found + part.length;
+  }
+  return true;
+}
 const MAX_DEPTH = 50;
 
 function tokenize(text: string): Token[] {
@@ -30,29 +73,31 @@ function tokenize(text: string): Token[] {
     if (/\s/.test(ch)) {
       i++;
     } else if (ch === '(' || ch === ')') {
-      tokens.push({ kind: ch === '(' ? 'open' : 'close', text: ch, position: i });
+      tokens.push({ kind: ch === '(' ? 'open' : 'close', text: ch, position: i, parts: [ch] });
       i++;
     } else if (ch === ':') {
-      tokens.push({ kind: 'colon', text: ch, position: i });
+      tokens.push({ kind: 'colon', text: ch, position: i, parts: [ch] });
       i++;
     } else if (ch === '"') {
       const start = i++;
-      let value = '';
+      const value = new ValueBuilder();
       while (i < text.length && text[i] !== '"') {
-        if (text[i] === '\\' && i + 1 < text.length) i++;
-        value += text[i++];
+        const escaped = text[i] === '\\' && i + 1 < text.length;
+        if (escaped) i++;
+        value.add(text[i++]!, escaped);
       }
       if (i >= text.length) throw new RequestError(400, `invalid query: unterminated quote at position ${start}`);
       i++;
-      tokens.push({ kind: 'quoted', text: value, position: start });
+      tokens.push({ kind: 'quoted', text: value.text, position: start, parts: value.parts });
     } else {
       const start = i;
-      let value = '';
+      const value = new ValueBuilder();
       while (i < text.length && !/[\s():"]/.test(text[i]!)) {
-        if (text[i] === '\\' && i + 1 < text.length) i++;
-        value += text[i++];
+        const escaped = text[i] === '\\' && i + 1 < text.length;
+        if (escaped) i++;
+        value.add(text[i++]!, escaped);
       }
-      tokens.push({ kind: 'word', text: value, position: start });
+      tokens.push({ kind: 'word', text: value.text, position: start, parts: value.parts });
     }
   }
   return tokens;
@@ -113,8 +158,8 @@ export function parseQuery(text: string | undefined | null): Query {
     if (token.kind !== 'word' && token.kind !== 'quoted') return fail('expected a term');
     index++;
     if (peek()?.kind !== 'colon') {
-      if (token.kind === 'word' && token.text === '*') return { kind: 'all' };
-      return { kind: 'term', field: undefined, value: token.text };
+      if (token.kind === 'word' && isMatchAll(token.parts)) return { kind: 'all' };
+      return { kind: 'term', field: undefined, value: token.text, parts: token.parts };
     }
     index++;
     const value = peek();
@@ -123,7 +168,7 @@ export function parseQuery(text: string | undefined | null): Query {
     index++;
     if (token.text === '_exists_') return { kind: 'exists', field: value.text };
     if (token.text === '_missing_') return { kind: 'missing', field: value.text };
-    return { kind: 'term', field: token.text, value: value.text };
+    return { kind: 'term', field: token.text, value: value.text, parts: value.parts };
   };
 
   const query = parseOr(0);
@@ -138,8 +183,8 @@ export function matchesQuery(query: Query, lookup: FieldLookup): boolean {
     case 'term': {
       const values = lookup(query.field);
       if (!values) return false;
-      if (query.value === '*') return true;
-      return values.some((value) => matchesWildcard(query.value, value));
+      if (isMatchAll(query.parts)) return true;
+      return values.some((value) => matchesParts(query.parts, value));
     }
     case 'exists':
       return lookup(query.field) !== undefined;

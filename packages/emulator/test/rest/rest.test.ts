@@ -107,6 +107,37 @@ describe('metrics, dimensions, MTS', () => {
   });
 });
 
+describe('search query escapes', () => {
+  it('a backslash-escaped * is a literal star, an unescaped one a wildcard', async () => {
+    const own = await startEmulatorWith({ tokens: ['dev-token'] }, fakeEngine());
+    try {
+      for (const host of ['a*b', 'axb', 'a*']) {
+        (own.store as TimeSeriesStore).addDatapoint({
+          metric: 'm',
+          metricType: 'gauge',
+          dimensions: { host },
+          timestamp: Date.now(),
+          value: 1,
+        });
+      }
+      const hosts = async (query: string) => {
+        const response = await fetch(`${own.apiUrl}/v2/metrictimeseries?query=${encodeURIComponent(query)}`, {
+          headers: { 'X-SF-Token': 'dev-token' },
+        });
+        const body = (await response.json()) as { results: Array<{ dimensions: { host: string } }> };
+        return body.results.map((series) => series.dimensions.host).sort();
+      };
+      expect(await hosts('host:a*b')).toEqual(['a*b', 'axb']);
+      expect(await hosts('host:a\\*b')).toEqual(['a*b']);
+      expect(await hosts('host:a\\*')).toEqual(['a*']);
+      expect(await hosts('host:a\\**')).toEqual(['a*', 'a*b']);
+      expect(await hosts('host:\\*')).toEqual([]);
+    } finally {
+      await own.close();
+    }
+  });
+});
+
 describe('tags, organization, sessions', () => {
   it('creates, finds, gets and deletes tags', async () => {
     expect((await call('PUT', '/v2/tag/prod', { description: 'production' })).status).toBe(200);
