@@ -225,6 +225,10 @@ const DEFAULT_INGEST_RETRY: RetryOptions = {
   maxElapsedMs: 60_000,
 };
 
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 function positiveInteger(value: number | undefined, fallback: number, field: string, min = 1): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
@@ -637,12 +641,15 @@ export class IngestClient implements AsyncDisposable {
       event.dimensions === undefined && this.#preparedGlobals.keys.length === 0
         ? undefined
         : { ...this.#globals, ...event.dimensions };
+    // A copy, not the caller's object: the event is encoded later in this turn, after the caller may have
+    // reused it. Anything but an object goes through as given, for the validator to name it.
+    const properties = isRecord(event.properties) ? { ...event.properties } : event.properties;
     const checked = checkEvent(
       {
         eventType: event.eventType,
         category: event.category ?? 'USER_DEFINED',
         ...(dimensions === undefined ? {} : { dimensions }),
-        ...(event.properties === undefined ? {} : { properties: event.properties }),
+        ...(properties === undefined ? {} : { properties }),
         ...(event.timestamp === undefined ? {} : { timestamp: event.timestamp }),
       },
       'event',

@@ -430,6 +430,19 @@ describe('events', () => {
     expect(failures).toEqual([]);
   });
 
+  it('an event goes as it was at sendEvent(), though the caller then reuses its properties object', async () => {
+    const s = await sink();
+    const { c } = client(s, { encoding: 'json' });
+    const properties: Record<string, unknown> = { step: 1 };
+    const first = c.sendEvent({ eventType: 'step', properties: properties as Record<string, number> });
+    properties.step = 2;
+    const second = c.sendEvent({ eventType: 'step', properties: properties as Record<string, number> });
+    properties.step = { not: 'a property value' }; // must not reach the encoder, which runs later
+    await Promise.all([first, second]);
+    expect(s.events().map((e) => e.properties)).toEqual([{ step: 1 }, { step: 2 }]);
+    expect(c.stats().events).toEqual({ sent: 2, failed: 0 });
+  });
+
   it('a failed event batch rejects every promise in it and is reported once with the count', async () => {
     const s = await sink();
     s.script.push(400);
