@@ -410,15 +410,6 @@ export class IngestClient implements AsyncDisposable {
     }
     if (total === 0) return;
     const queuedBefore = this.#encoder.count + this.#waitingCount;
-    if (this.#overflow === 'reject' && queuedBefore + total > this.#maxQueueSize) {
-      this.#stats.dropped += total;
-      const error = new QueueFullError(
-        `the queue holds ${queuedBefore} of ${this.#maxQueueSize} datapoints; ${total} more do not fit`,
-        total,
-      );
-      this.#countError(error);
-      throw error;
-    }
     const encoder = this.#encoder;
     const globals = this.#preparedGlobals;
     const mark = encoder.mark();
@@ -446,6 +437,17 @@ export class IngestClient implements AsyncDisposable {
       }
     } catch (error) {
       encoder.rollback(mark);
+      throw error;
+    }
+    // Checked after validation, so bad input is a ValidationError whatever the queue holds.
+    if (this.#overflow === 'reject' && queuedBefore + total > this.#maxQueueSize) {
+      encoder.rollback(mark);
+      this.#stats.dropped += total;
+      const error = new QueueFullError(
+        `the queue holds ${queuedBefore} of ${this.#maxQueueSize} datapoints; ${total} more do not fit`,
+        total,
+      );
+      this.#countError(error);
       throw error;
     }
     if (this.#overflow === 'drop-newest' && queuedBefore + total > this.#maxQueueSize) {

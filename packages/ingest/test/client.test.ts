@@ -518,6 +518,20 @@ describe('queue overflow', () => {
     },
   );
 
+  it('reject: bad input is a ValidationError, even when the queue is full, and counts as nothing', async () => {
+    const s = await blockedSink();
+    const { c } = client(s, { ...overflowOptions, overflow: 'reject' });
+    c.send({ gauges: gauges(10, 'first') });
+    await waitFor(() => c.stats().inFlight === 10);
+    c.send({ gauges: gauges(30, 'second') }); // the queue is full
+    expect(() => c.send({ gauges: [{ metric: '', value: 1 }] })).toThrow(ValidationError);
+    expect(c.stats()).toMatchObject({ queued: 30, dropped: 0, errors: {} });
+    expect(() => c.send({ gauges: gauges(1, 'third') })).toThrow(QueueFullError);
+    expect(c.stats()).toMatchObject({ queued: 30, dropped: 1 });
+    release(s);
+    expect(await c.flush()).toEqual({ sent: 40, failed: 0, dropped: 0 });
+  });
+
   it('reject throws QueueFullError and queues nothing of the call', async () => {
     const s = await blockedSink();
     const { c } = client(s, { ...overflowOptions, overflow: 'reject' });
