@@ -456,7 +456,11 @@ export class IngestClient implements AsyncDisposable {
       this.#dropped(total - keep, 'the newest');
     }
     while (encoder.count >= this.#batchSize) this.#seal(this.#batchSize);
-    if (this.#overflow === 'drop-oldest') this.#dropOldest();
+    if (this.#overflow === 'drop-oldest') {
+      // Batches that free request slots take are no longer waiting: only what still waits can overflow.
+      this.#pump();
+      this.#dropOldest();
+    }
     if (encoder.count > 0 && this.#timer === undefined) {
       this.#timer = setTimeout(() => {
         this.#timer = undefined;

@@ -518,6 +518,16 @@ describe('queue overflow', () => {
     },
   );
 
+  it('drop-oldest drops nothing while free request slots can take the batches', async () => {
+    const s = await sink();
+    const { c, failures } = client(s, { batchSize: 10, maxQueueSize: 10, maxInFlight: 4, overflow: 'drop-oldest' });
+    c.send({ gauges: gauges(30) }); // three full batches: all leave at once, none waits
+    expect(c.stats()).toMatchObject({ queued: 0, inFlight: 30, dropped: 0 });
+    expect(await c.flush()).toEqual({ sent: 30, failed: 0, dropped: 0 });
+    expect(failures).toEqual([]);
+    expect(s.datapoints()).toHaveLength(30);
+  });
+
   it('reject: bad input is a ValidationError, even when the queue is full, and counts as nothing', async () => {
     const s = await blockedSink();
     const { c } = client(s, { ...overflowOptions, overflow: 'reject' });
