@@ -518,6 +518,31 @@ describe('queue overflow', () => {
     },
   );
 
+  it('drop-oldest cutting into a JSON batch keeps its doubles doubles', async () => {
+    const s = await blockedSink();
+    const { c } = client(s, { ...overflowOptions, overflow: 'drop-oldest', encoding: 'json' });
+    c.send({ gauges: gauges(10, 'first') });
+    await waitFor(() => c.stats().inFlight === 10);
+    const doubles = Array.from({ length: 30 }, (_, i) => ({
+      metric: `d.${i}`,
+      value: i === 29 ? 1e20 : i,
+      valueType: 'double' as const,
+      timestamp: 1_700_000_000_000,
+    }));
+    c.send({ gauges: doubles });
+    c.send({ gauges: gauges(7, 'third') }); // cuts d.0-6 from the oldest waiting batch
+    expect(c.stats()).toMatchObject({ queued: 30, dropped: 7 });
+    c.send({ gauges: gauges(15, 'fourth') }); // drops d.7-19 and cuts d.20-21, leaving d.22-29 (1e20 with them)
+    expect(c.stats()).toMatchObject({ queued: 30, dropped: 22 });
+    release(s);
+    expect(await c.flush()).toEqual({ sent: 40, failed: 0, dropped: 2 }); // the cut in the batch it covers
+    const bodies = s.received.filter((r) => r.path === '/v2/datapoint').map((r) => r.body.toString('utf8'));
+    const trimmed = bodies.find((b) => b.includes('"d.22"'));
+    expect(trimmed).toContain('"metric":"d.23","value":23.0');
+    expect(trimmed).toContain('"metric":"d.29","value":100000000000000000000.0');
+    expect(trimmed).not.toContain('"d.21"');
+  });
+
   it('drop-oldest drops nothing while free request slots can take the batches', async () => {
     const s = await sink();
     const { c, failures } = client(s, { batchSize: 10, maxQueueSize: 10, maxInFlight: 4, overflow: 'drop-oldest' });

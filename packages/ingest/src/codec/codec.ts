@@ -88,7 +88,43 @@ export function encodeDatapoints(points: readonly WireDatapoint[], encoding: Enc
  */
 export function dropLeadingDatapoints(body: Buffer, encoding: Encoding, records: number): Buffer {
   if (encoding === 'protobuf') return body.subarray(skipRecords(body, 0, records));
-  return Buffer.from(encodeDatapoints(decodeDatapoints(body, 'json').slice(records), 'json'));
+  // The records are kept as written, not decoded and encoded again: a double such as `3.0` or `1e+20`
+  // must stay a double.
+  const text = body.toString('utf8');
+  const types: MetricType[] = [];
+  const kept: string[] = [];
+  let skipped = 0;
+  let at = 1; // past the opening `{`
+  while (text[at] === '"') {
+    const nameEnd = text.indexOf('"', at + 1);
+    const type = text.slice(at + 1, nameEnd) as MetricType;
+    at = nameEnd + 3; // past `":[`
+    while (text[at] === '{') {
+      const end = endOfJsonObject(text, at);
+      if (skipped < records) skipped++;
+      else {
+        types.push(type);
+        kept.push(text.slice(at, end));
+      }
+      at = text[end] === ',' ? end + 1 : end;
+    }
+    at++; // past `]`
+    if (text[at] === ',') at++;
+  }
+  return jsonDatapointBody(types, kept);
+}
+
+/** The index just past the JSON object that starts at `from`, strings and their escapes skipped. */
+function endOfJsonObject(text: string, from: number): number {
+  let depth = 0;
+  for (let at = from; at < text.length; at++) {
+    const c = text[at];
+    if (c === '"') {
+      for (at++; text[at] !== '"'; at++) if (text[at] === '\\') at++;
+    } else if (c === '{') depth++;
+    else if (c === '}' && --depth === 0) return at + 1;
+  }
+  throw new ValidationError('malformed JSON datapoint body: an object does not end', { field: 'body' });
 }
 
 function checkMetricType(type: unknown, field: string): MetricType {
