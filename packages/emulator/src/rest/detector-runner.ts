@@ -119,10 +119,16 @@ export class DetectorRunner {
     }
   }
 
+  /** Stops the detector's computation; the incidents it had open can no longer resolve, so they are stopped. */
   remove(id: string): void {
     const entry = this.running.get(id);
     if (!entry) return;
     this.running.delete(id);
     this.jobs.stop(entry.job.handle, 'detector removed');
+    for (const incident of this.context.metadata.incidents.values()) {
+      if (incident.detectorId !== id || !incident.active) continue;
+      incident.active = false;
+      incident.anomalyState = 'STOPPED';
+    }
   }
 }

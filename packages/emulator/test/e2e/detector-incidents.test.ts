@@ -75,6 +75,51 @@ describe('detectors run live and open incidents', () => {
   });
 });
 
+describe('incidents of a detector that is replaced or deleted', () => {
+  it('are stopped, not left active forever', async () => {
+    const store = emulator.store as TimeSeriesStore;
+    const add = (timestamp: number) =>
+      store.addDatapoint({
+        metric: 'disk.full',
+        metricType: 'gauge',
+        dimensions: { disk: 'd1' },
+        timestamp,
+        value: 99,
+      });
+    for (let t = Date.now() - 5_000; t <= Date.now(); t += 250) add(t);
+    const feeder = setInterval(() => add(Date.now()), 250);
+    try {
+      const body = {
+        name: 'Disk full',
+        programText: "detect(when(data('disk.full') > 90)).publish('full')",
+        rules: [{ detectLabel: 'full' }],
+      };
+      const detector = await api('POST', '/v2/detector', body);
+      const activeOf = async () => {
+        const incidents = (await api('GET', '/v2/incident')) as Array<Record<string, unknown>>;
+        return incidents.find((incident) => incident.detectorId === detector.id);
+      };
+      const first = await until(activeOf, 10_000);
+      // Saving the detector again restarts it: the incident it had open is stopped, a new one opens.
+      await api('PUT', `/v2/detector/${detector.id}`, { ...body, description: 'edited' });
+      expect(await api('GET', `/v2/incident/${first.incidentId}`)).toMatchObject({
+        active: false,
+        anomalyState: 'STOPPED',
+      });
+      const second = await until(activeOf, 10_000);
+      expect(second.incidentId).not.toBe(first.incidentId);
+      await api('DELETE', `/v2/detector/${detector.id}`);
+      expect(await activeOf()).toBeUndefined();
+      expect(await api('GET', `/v2/incident/${second.incidentId}`)).toMatchObject({
+        active: false,
+        anomalyState: 'STOPPED',
+      });
+    } finally {
+      clearInterval(feeder);
+    }
+  });
+});
+
 describe('detector validation with the real engine', () => {
   const validate = async (programText: string, detectLabel: string) => {
     const response = await fetch(`${emulator.apiUrl}/v2/detector/validate`, {
