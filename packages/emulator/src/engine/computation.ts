@@ -267,7 +267,8 @@ class EngineComputation implements Computation {
       }
       if (fired) {
         incident.anomalous = true;
-        incident.incidentId = stableId(`incident\u0000${tsId}\u0000${T}`);
+        // The job id keeps incidents of different jobs (two detectors on the same series) apart.
+        incident.incidentId = stableId(`incident\u0000${this.jobId}\u0000${tsId}\u0000${T}`);
       } else incident.anomalous = false;
       output.events.push(this.event(state, tsId, info, incident, fired, T));
     }

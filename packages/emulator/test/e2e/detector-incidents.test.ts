@@ -120,6 +120,43 @@ describe('incidents of a detector that is replaced or deleted', () => {
   });
 });
 
+describe('two detectors firing at the same timestamp on the same series', () => {
+  it('open one incident each', async () => {
+    let clock = Math.floor(Date.now() / 1000) * 1000 + 100;
+    const own = await startEmulator({ now: () => clock });
+    try {
+      const store = own.store as TimeSeriesStore;
+      for (let t = clock - 5_000; t <= clock + 5_000; t += 250) {
+        store.addDatapoint({ metric: 'load', metricType: 'gauge', dimensions: { host: 'h' }, timestamp: t, value: 99 });
+      }
+      const post = async (name: string, threshold: number) => {
+        const response = await fetch(`${own.apiUrl}/v2/detector`, {
+          method: 'POST',
+          headers: { 'X-SF-Token': 'dev-token', 'Content-Type': 'application/json' },
+          body: JSON.stringify({
+            name,
+            programText: `detect(when(data('load') > ${threshold})).publish('high')`,
+            rules: [{ detectLabel: 'high' }],
+          }),
+        });
+        return ((await response.json()) as { id: string }).id;
+      };
+      const warning = await post('warning', 80);
+      const critical = await post('critical', 90);
+      clock += 5_000;
+      const incidents = await until(async () => {
+        const response = await fetch(`${own.apiUrl}/v2/incident`, { headers: { 'X-SF-Token': 'dev-token' } });
+        const list = (await response.json()) as Array<{ incidentId: string; detectorId: string }>;
+        return list.length >= 2 ? list : undefined;
+      }, 10_000);
+      expect(incidents.map((incident) => incident.detectorId).sort()).toEqual([warning, critical].sort());
+      expect(new Set(incidents.map((incident) => incident.incidentId)).size).toBe(2);
+    } finally {
+      await own.close();
+    }
+  });
+});
+
 describe('detector validation with the real engine', () => {
   const validate = async (programText: string, detectLabel: string) => {
     const response = await fetch(`${emulator.apiUrl}/v2/detector/validate`, {
