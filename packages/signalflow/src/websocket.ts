@@ -255,7 +255,20 @@ export class WebSocketTransport implements ComputationDriver {
   }
 
   #write(entry: OutboxEntry): void {
-    this.#socket!.send(entry.text, (error) => (error ? entry.reject(error) : entry.resolve()));
+    const socket = this.#socket!;
+    // A socket in its closing handshake sends nothing more: the request waits for the next connection.
+    if (socket.readyState !== WebSocket.OPEN) {
+      this.#outbox.push(entry);
+      return;
+    }
+    socket.send(entry.text, (error) => {
+      if (!error) entry.resolve();
+      else if (this.#closed) entry.reject(new ClosedError('the SignalFlow client is closed'));
+      else {
+        this.#outbox.push(entry);
+        this.#ensureConnected();
+      }
+    });
   }
 
   #startIdleWatch(socket: WebSocket): void {

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo, connect, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type WebSocket, WebSocketServer } from 'ws';
 import {
   type ComputationData,
   type ComputationMessage,
@@ -274,6 +275,59 @@ describe('one socket, many computations', () => {
       filters: 'host:a',
       resolution: 5000,
     });
+  });
+});
+
+describe('requests without a reply', () => {
+  it('a keepalive sent while the socket is closing goes out on the next connection, not as a raw ws error', async () => {
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, path: '/v2/signalflow/connect' });
+    await once(wss, 'listening');
+    const connections: WebSocket[] = [];
+    const keepalives: number[] = [];
+    wss.on('connection', (ws) => {
+      const index = connections.push(ws) - 1;
+      ws.on('error', () => {});
+      ws.on('message', (raw) => {
+        const request = JSON.parse(raw.toString()) as Record<string, unknown>;
+        if (request.type === 'authenticate')
+          ws.send(JSON.stringify({ type: 'authenticated', userId: 'u', orgId: 'o' }));
+        if (request.type === 'keepalive') keepalives.push(index);
+      });
+    });
+    const flow = new SignalFlowClient({
+      token: GOOD_TOKEN,
+      endpoint: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`,
+      reconnect: { maxAttempts: 5, initialDelayMs: 5, maxDelayMs: 20 },
+    });
+    try {
+      await flow.keepalive('J1');
+      await waitFor(() => keepalives.length === 1);
+      // The server starts the closing handshake and then reads nothing more: the client's socket
+      // stays CLOSING (its close frame is never answered) until the server lets go.
+      const raw = (connections[0] as unknown as { _socket: Socket })._socket;
+      raw.write(Buffer.from([0x88, 0x02, 0x03, 0xe8]));
+      raw.pause();
+      let pending: Promise<unknown> | undefined;
+      for (let i = 0; i < 100 && pending === undefined; i++) {
+        // Back to the event loop, so that the client reads the close frame at some point.
+        await new Promise((r) => setTimeout(r, 5));
+        const attempt = flow.keepalive('J2').then(
+          () => 'sent',
+          (error: unknown) => error,
+        );
+        const outcome = await Promise.race([attempt, new Promise((r) => setTimeout(() => r('waiting'), 50))]);
+        if (outcome !== 'sent') pending = attempt;
+      }
+      expect(pending).toBeDefined();
+      raw.destroy();
+      expect(await pending).toBe('sent');
+      await waitFor(() => keepalives.at(-1) === 1, 5000, 'the keepalive on the second connection');
+      expect(connections.length).toBe(2);
+    } finally {
+      await flow.close();
+      for (const ws of connections) ws.terminate();
+      await new Promise((r) => wss.close(r));
+    }
   });
 });
 
