@@ -101,13 +101,14 @@ export async function handleIngest(
       for (const [key, value] of Object.entries(event.properties ?? {})) {
         properties[key] = typeof value === 'bigint' ? Number(value) : value;
       }
-      context.store.addEvent({
+      const stored = context.store.addEvent({
         eventType: event.eventType,
         category: event.category ?? 'USER_DEFINED',
         dimensions: { ...(event.dimensions ?? {}) },
         properties,
         timestamp: event.timestamp && event.timestamp > 0 ? event.timestamp : receivedAt,
       });
+      if (!stored) droppedItems++;
     }
   }
   context.ingestLog.push({

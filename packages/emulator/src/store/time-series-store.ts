@@ -198,10 +198,13 @@ export class TimeSeriesStore implements EmulatorStore {
     this.dropped += n;
   }
 
-  addEvent(event: StoredEvent): void {
+  /** Stores one event; returns false when it is older than the age bound and was dropped. */
+  addEvent(event: StoredEvent): boolean {
+    if (!Number.isFinite(event.timestamp) || event.timestamp < this.cutoff()) return false;
     this.storedEvents.push(event);
     const excess = this.storedEvents.length - this.retention.maxEvents;
     if (excess > 0) this.storedEvents.splice(0, excess);
+    return true;
   }
 
   /** Drops points older than the age bound. Called on a timer and by the benchmark. */
@@ -211,9 +214,10 @@ export class TimeSeriesStore implements EmulatorStore {
       const oldest = series.buffer.oldestTimestamp;
       if (oldest !== undefined && oldest < cutoff) this.pointCount -= series.buffer.dropBefore(cutoff);
     }
-    const firstKept = this.storedEvents.findIndex((event) => event.timestamp >= cutoff);
-    if (firstKept === -1) this.storedEvents = [];
-    else if (firstKept > 0) this.storedEvents.splice(0, firstKept);
+    // Events are kept in arrival order, not timestamp order: an old one may follow a newer one.
+    if (this.storedEvents.some((event) => event.timestamp < cutoff)) {
+      this.storedEvents = this.storedEvents.filter((event) => event.timestamp >= cutoff);
+    }
   }
 
   allSeries(): StoredSeries[] {

@@ -231,6 +231,37 @@ describe('retention', () => {
       await small.close();
     }
   });
+
+  it('drops events older than maxAgeMs at ingest and, whatever their arrival order, on prune', async () => {
+    let now = T0;
+    const small = await startEmulatorWith({ retention: { maxAgeMs: 60_000 }, now: () => now }, fakeEngine());
+    try {
+      const event = (eventType: string, timestamp: number) => ({
+        eventType,
+        category: 'USER_DEFINED' as const,
+        dimensions: {},
+        properties: {},
+        timestamp,
+      });
+      const send = async (events: Array<ReturnType<typeof event>>) => {
+        const response = await fetch(`${small.ingestUrl}/v2/event`, {
+          method: 'POST',
+          headers: { 'X-SF-Token': 'dev-token', 'Content-Type': 'application/json' },
+          body: encodeEvents(events, 'json'),
+        });
+        expect(response.status).toBe(200);
+        await response.text();
+      };
+      await send([event('too-old', T0 - 61_000), event('recent', T0), event('older', T0 - 50_000)]);
+      expect(small.store.events().map((e) => e.eventType)).toEqual(['recent', 'older']);
+      expect(small.ingestRequests().at(-1)).toMatchObject({ items: 3, dropped: 1 });
+      now = T0 + 20_000; // 'older' is now 70 s old, 'recent' 20 s
+      (small.store as unknown as { prune(): void }).prune();
+      expect(small.store.events().map((e) => e.eventType)).toEqual(['recent']);
+    } finally {
+      await small.close();
+    }
+  });
 });
 
 describe('fault injection', () => {
