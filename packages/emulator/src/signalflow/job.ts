@@ -86,6 +86,7 @@ export class Job {
   private idleSince: number;
   readonly maxDelayMs: number;
   readonly stop: number | undefined;
+  private readonly metricPublishesDisabled: boolean;
 
   private constructor(
     readonly handle: string,
@@ -96,6 +97,7 @@ export class Job {
   ) {
     this.maxDelayMs = params.maxDelayMs ?? AUTOMATIC_MAX_DELAY_MS;
     this.stop = params.stop;
+    this.metricPublishesDisabled = params.disableAllMetricPublishes === true;
     this.computedUpTo = params.start - 1;
     this.idleSince = context.now();
   }
@@ -144,7 +146,9 @@ export class Job {
     sink.send(controlMessage('STREAM_START'));
     sink.send(controlMessage('JOB_START', { handle: this.handle }));
     // Every series known so far, then the kept history: the replay may not reach back to a series' first value.
-    for (const [tsId, properties] of this.metadata) sink.send({ type: 'metadata', tsId, properties });
+    for (const [tsId, properties] of this.metadata) {
+      if (this.shows(properties)) sink.send({ type: 'metadata', tsId, properties });
+    }
     for (const output of this.history) this.emit(attachment, output, true);
     if (this.ended) {
       this.finishAttachment(attachment);
@@ -251,10 +255,11 @@ export class Job {
   private emit(attachment: Attachment, output: TimestampOutput, replay: boolean): void {
     const { sink } = attachment;
     if (!replay) {
-      for (const item of output.newMetadata)
-        sink.send({ type: 'metadata', tsId: item.tsId, properties: item.properties });
+      for (const item of output.newMetadata) {
+        if (this.shows(item.properties)) sink.send({ type: 'metadata', tsId: item.tsId, properties: item.properties });
+      }
     }
-    if (!sink.eventsOnly) {
+    if (!sink.eventsOnly && !this.metricPublishesDisabled) {
       for (const publish of output.publishes) {
         sink.sendData({
           logicalTimestampMs: output.logicalTimestampMs,
@@ -277,6 +282,11 @@ export class Job {
     if (!attachment.resolutionSent) this.sendInfo(attachment, infoTimestamp);
     // Warnings found while computing this timestamp (e.g. GROUPBY_MISSING_PROPERTY) follow its data.
     for (const info of output.infoMessages ?? []) this.sendInfoMessage(attachment, info, infoTimestamp);
+  }
+
+  /** False for a metric series' metadata when the request disabled metric publishes. */
+  private shows(properties: Record<string, unknown>): boolean {
+    return !this.metricPublishesDisabled || properties.sf_type !== 'MetricTimeSeries';
   }
 
   /** JOB_RUNNING_RESOLUTION first (clients close their first batch on it), then the engine's info messages. */

@@ -88,6 +88,8 @@ export interface JobParameters {
   maxDelayMs: number | undefined;
   immediate: boolean;
   compress: boolean;
+  /** Metric publish() blocks send neither data nor metadata; detect() events still flow. */
+  disableAllMetricPublishes?: boolean;
 }
 
 const MAX_DELAY_LIMIT = 900_000;
@@ -104,5 +106,13 @@ export function readJobParameters(source: Record<string, unknown>, now: number):
   const immediate = readBoolean(source.immediate);
   if (immediate && (stop === undefined || stop > now)) stop = now;
   if (stop !== undefined && stop < start) throw new ParameterError('stop must not be before start');
-  return { start, stop, resolutionMs, maxDelayMs, immediate, compress: readBoolean(source.compress) };
+  return {
+    start,
+    stop,
+    resolutionMs,
+    maxDelayMs,
+    immediate,
+    compress: readBoolean(source.compress),
+    disableAllMetricPublishes: readBoolean(source.disableAllMetricPublishes),
+  };
 }

@@ -173,3 +173,29 @@ describe('the real engine behind the WebSocket protocol', () => {
     expect(client.channel('live').some((m) => m.event === 'END_OF_CHANNEL')).toBe(false);
   });
 });
+
+describe('execute with disableAllMetricPublishes', () => {
+  it('streams the events of detect blocks but no metric data or metric metadata', async () => {
+    const program = "A = data('m', filter=filter('host', 'a')).publish('A')\ndetect(when(A > 2)).publish('high')";
+    client.send({
+      type: 'execute',
+      channel: 'quiet',
+      program,
+      start: BASE,
+      stop: BASE + 5 * R,
+      resolution: R,
+      disableAllMetricPublishes: true,
+    });
+    await client.waitFor(endOf('quiet'));
+    const messages = client.channel('quiet');
+    expect(messages.filter((m) => m.type === 'data')).toEqual([]);
+    const metadata = messages.filter((m) => m.type === 'metadata');
+    expect(metadata.map((m) => (m.properties as Message).sf_type)).toEqual(['EventTimeSeries']);
+    const events = messages.filter((m) => m.type === 'event');
+    expect(events.map((m) => [m.timestampMs, (m.properties as Message).is])).toEqual([[BASE + 3 * R, 'anomalous']]);
+    expect(messages.at(-1)).toMatchObject({ type: 'control-message', event: 'END_OF_CHANNEL' });
+    expect(messages.some((m) => (m.message as Message | undefined)?.messageCode === 'JOB_RUNNING_RESOLUTION')).toBe(
+      true,
+    );
+  });
+});
