@@ -1,4 +1,4 @@
-import { backoffDelay, type ResolvedRetryOptions, ValidationError } from '@sfx/core';
+import { backoffDelay, type Logger, type ResolvedRetryOptions, ValidationError } from '@sfx/core';
 
 export interface ReconnectOptions {
   /**
@@ -89,4 +89,16 @@ export class ReconnectBudget {
     }
     return backoffDelay(attempt, options);
   }
+}
+
+/** What the client gives either transport (WebSocket or SSE). */
+export interface TransportSettings {
+  token: string;
+  userAgent: string;
+  logger: Logger;
+  proxy: string | false | undefined;
+  reconnect: ResolvedReconnect | false;
+  idleTimeoutMs: number;
+  connectTimeoutMs: number;
+  maxBufferedMessages: number;
 }

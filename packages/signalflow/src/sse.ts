@@ -4,19 +4,11 @@ import { Agent, type Dispatcher, ProxyAgent } from 'undici';
 import { type Computation, type ComputationDriver, newComputation } from './computation.js';
 import { ComputationFailedError } from './errors.js';
 import type { ServerMessage } from './messages.js';
-import { ReconnectBudget, type ResolvedReconnect } from './reconnect.js';
+import { ReconnectBudget, type TransportSettings } from './reconnect.js';
 
-export interface SseTransportOptions {
+export interface SseTransportOptions extends TransportSettings {
   /** `http:` or `https:` stream base URL. */
   baseUrl: string;
-  token: string;
-  userAgent: string;
-  logger: Logger;
-  proxy: string | false | undefined;
-  reconnect: ResolvedReconnect | false;
-  idleTimeoutMs: number;
-  connectTimeoutMs: number;
-  maxBufferedMessages: number;
 }
 
 export interface SseStreamRequest {

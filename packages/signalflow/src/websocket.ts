@@ -5,19 +5,11 @@ import { type Computation, type ComputationDriver, newComputation } from './comp
 import { type FrameDecodeError, UnsupportedFrameError } from './errors.js';
 import type { AttachRequest, ClientRequest, ExecuteRequest, ServerMessage } from './messages.js';
 import { ConnectProxyAgent } from './proxy-agent.js';
-import { ReconnectBudget, type ResolvedReconnect } from './reconnect.js';
+import { ReconnectBudget, type TransportSettings } from './reconnect.js';
 
-export interface WebSocketTransportOptions {
+export interface WebSocketTransportOptions extends TransportSettings {
   /** `ws:` or `wss:` URL of `/v2/signalflow/connect`. */
   url: string;
-  token: string;
-  userAgent: string;
-  logger: Logger;
-  proxy: string | false | undefined;
-  reconnect: ResolvedReconnect | false;
-  idleTimeoutMs: number;
-  connectTimeoutMs: number;
-  maxBufferedMessages: number;
 }
 
 type StreamRequest = Omit<ExecuteRequest, 'channel'> | Omit<AttachRequest, 'channel'>;
