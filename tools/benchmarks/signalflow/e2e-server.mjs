@@ -6,7 +6,12 @@ import { buildFrames } from './frames.mjs';
 
 const compress = process.env.COMPRESS === '1';
 const frames = buildFrames({ compress }).map((frame) => Buffer.from(frame));
-const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, path: '/v2/signalflow/connect', perMessageDeflate: false });
+const wss = new WebSocketServer({
+  host: '127.0.0.1',
+  port: 0,
+  path: '/v2/signalflow/connect',
+  perMessageDeflate: false,
+});
 
 // Stamps the channel into every frame once per execute, before streaming, so the server's per-frame
 // work is only the send: the benchmark measures the clients, not a copy on the server.
@@ -34,7 +39,8 @@ wss.on('connection', (ws) => {
     for (const frame of frames) {
       if (ws.readyState !== ws.OPEN) return;
       ws.send(frame);
-      while (ws.bufferedAmount > 4 * 1024 * 1024 && ws.readyState === ws.OPEN) await new Promise((r) => setTimeout(r, 1));
+      while (ws.bufferedAmount > 4 * 1024 * 1024 && ws.readyState === ws.OPEN)
+        await new Promise((r) => setTimeout(r, 1));
     }
     control('END_OF_CHANNEL');
   });

@@ -4,42 +4,14 @@
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { createRequire } from 'node:module';
-import { gunzipSync } from 'node:zlib';
 import { SignalFlowClient } from '@sfx/signalflow';
 import WebSocket from 'ws';
-import { FRAMES, median, POINTS } from './frames.mjs';
+import { FRAMES, handDecode, median, POINTS } from './frames.mjs';
 
 const require = createRequire(import.meta.url);
 const signalfx = require('signalfx');
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const TIMEOUT_MS = 120_000;
-
-const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-const PAIRS = Array.from({ length: 4096 }, (_, i) => ALPHABET[i >> 6] + ALPHABET[i & 63]);
-function handDecode(frame) {
-  let body = frame;
-  let start = 20;
-  if ((frame[2] & 1) !== 0) {
-    body = gunzipSync(frame.subarray(20));
-    start = 0;
-  }
-  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
-  const count = view.getUint32(start + 8);
-  const data = [];
-  let o = start + 12;
-  for (let i = 0; i < count; i++) {
-    const kind = body[o];
-    const b1 = body[o + 1], b2 = body[o + 2], b3 = body[o + 3], b4 = body[o + 4];
-    const b5 = body[o + 5], b6 = body[o + 6], b7 = body[o + 7], b8 = body[o + 8];
-    const tsId =
-      PAIRS[(b1 << 4) | (b2 >> 4)] + PAIRS[((b2 & 15) << 8) | b3] + PAIRS[(b4 << 4) | (b5 >> 4)] +
-      PAIRS[((b5 & 15) << 8) | b6] + PAIRS[(b7 << 4) | (b8 >> 4)] + ALPHABET[(b8 & 15) << 2];
-    const value = kind === 2 ? view.getFloat64(o + 9) : kind === 0 ? null : view.getInt32(o + 9) * 4294967296 + view.getUint32(o + 13);
-    data.push({ tsId, value });
-    o += 17;
-  }
-  return data;
-}
 
 function withTimeout(promise, label) {
   let timer;
@@ -103,7 +75,7 @@ function bare(url) {
     });
     ws.on('message', (data, isBinary) => {
       if (!isBinary) return;
-      if (handDecode(data).length === POINTS && ++frames === FRAMES) {
+      if (handDecode(data).data.length === POINTS && ++frames === FRAMES) {
         const seconds = (performance.now() - started) / 1000;
         ws.close();
         resolve(FRAMES / seconds);
@@ -138,7 +110,8 @@ async function run(compress) {
   }
 }
 
-const fmt = (r) => `${Math.round(r).toLocaleString('en-US')} frames/s (${((r * POINTS) / 1e6).toFixed(2)}M datapoints/s)`;
+const fmt = (r) =>
+  `${Math.round(r).toLocaleString('en-US')} frames/s (${((r * POINTS) / 1e6).toFixed(2)}M datapoints/s)`;
 for (const compress of [false, true]) {
   const result = await run(compress);
   const label = compress ? 'gzip frames' : 'raw frames';
